@@ -1,0 +1,24 @@
+//! Domain types of Humdex: the [`Record`] (a report or a request) with its typed [`Field`]s, its
+//! [`Source`], its workflow [`State`] and [`Assignee`]; the [`Change`]s the journal keeps; users and
+//! their [`Role`]s.
+//!
+//! This crate owns the rules that need no storage: which workflow transitions are legal, what a
+//! valid record looks like. It must not do I/O: the clock comes in as a parameter.
+#![warn(missing_docs)]
+
+mod error;
+mod field;
+mod journal;
+mod record;
+mod user;
+mod workflow;
+
+pub use error::{InvalidInput, Result};
+pub use field::{Field, FieldJson, FieldName, FieldValue, Location, ValueType};
+pub use journal::{Change, ChangeKind, Seq};
+pub use record::{
+    Attachment, Channel, Credibility, Kind, Label, NewRecord, Priority, Record, RecordId,
+    RecordPatch, Reliability, Source,
+};
+pub use user::{Role, User, Username};
+pub use workflow::{Assignee, State};
