@@ -1,0 +1,201 @@
+//! Projections: state derived from the journal, each tailing it from its own last-applied
+//! sequence, so any of them can be dropped and rebuilt by replay.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use humdex_model::{Change, Kind, Seq, State};
+use sqlx::{Acquire, Row};
+use tokio::sync::watch;
+
+use crate::error::corrupt;
+use crate::{Result, Store};
+
+/// How many journal entries a projection takes per step.
+const STEP: u32 = 1000;
+
+/// State derived from the journal.
+#[async_trait]
+pub trait Projection: Send + Sync + 'static {
+    /// A stable name, the key of its stored position.
+    fn name(&self) -> &'static str;
+
+    /// The sequence of the last change applied, as stored with the projection's state.
+    async fn last_applied(&self) -> Result<Seq>;
+
+    /// Applies `changes`, which are in journal order and follow `last_applied`, and stores the new
+    /// last-applied sequence atomically with their effect. Changes at or below the stored
+    /// sequence (applied meanwhile by another node sharing the store) must be skipped.
+    async fn apply(&self, changes: &[Change]) -> Result<()>;
+}
+
+/// Runs a projection in the background and tells how far it has got.
+#[derive(Clone)]
+pub struct ProjectionRunner {
+    name: &'static str,
+    applied: watch::Receiver<Seq>,
+}
+
+impl ProjectionRunner {
+    /// Starts tailing the journal of `store` into `projection`.
+    pub fn spawn(store: Store, projection: Arc<dyn Projection>) -> Self {
+        let (applied_sender, applied) = watch::channel(0);
+        let name = projection.name();
+        tokio::spawn(tail(store, projection, applied_sender));
+        Self { name, applied }
+    }
+
+    /// The projection's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The last sequence the projection has applied.
+    pub fn applied(&self) -> Seq {
+        *self.applied.borrow()
+    }
+
+    /// Waits until the projection has applied everything up to `seq`.
+    pub async fn caught_up(&self, seq: Seq) {
+        let mut applied = self.applied.clone();
+        // An error means the tailer stopped; there is nothing more to wait for.
+        let _ = applied.wait_for(|applied| *applied >= seq).await;
+    }
+}
+
+async fn tail(store: Store, projection: Arc<dyn Projection>, applied: watch::Sender<Seq>) {
+    let mut head = store.watch_head();
+    let mut position = None;
+    loop {
+        let step = async {
+            let from = match position {
+                Some(seq) => seq,
+                None => projection.last_applied().await?,
+            };
+            let changes = store.journal_after(from, STEP).await?;
+            if let Some(last) = changes.last() {
+                let last = last.seq;
+                projection.apply(&changes).await?;
+                Ok::<_, crate::Error>((last, true))
+            } else {
+                Ok((from, false))
+            }
+        };
+        match step.await {
+            Ok((seq, more)) => {
+                position = Some(seq);
+                applied.send_replace(seq);
+                if !more {
+                    // Woken by this node's commits; the timeout catches other nodes' commits.
+                    let _ = tokio::time::timeout(Duration::from_secs(1), head.changed()).await;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(projection = projection.name(), %error, "projection step failed; retrying");
+                position = None;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// How many records are in each workflow state, by kind: the dashboard's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateCounts {
+    /// Count by state, then by kind.
+    pub counts: BTreeMap<State, BTreeMap<Kind, i64>>,
+}
+
+/// The projection that keeps [`StateCounts`] in the store's `state_counts` table.
+pub struct StateCountsProjection {
+    store: Store,
+}
+
+impl StateCountsProjection {
+    /// The projection over `store`.
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+const STATE_COUNTS: &str = "state_counts";
+
+#[async_trait]
+impl Projection for StateCountsProjection {
+    fn name(&self) -> &'static str {
+        STATE_COUNTS
+    }
+
+    async fn last_applied(&self) -> Result<Seq> {
+        let row = sqlx::query("SELECT last_seq FROM projections WHERE name = $1")
+            .bind(STATE_COUNTS)
+            .fetch_optional(self.store.pool())
+            .await?;
+        Ok(row.map(|row| row.try_get("last_seq")).transpose()?.unwrap_or(0))
+    }
+
+    async fn apply(&self, changes: &[Change]) -> Result<()> {
+        let Some(last) = changes.last() else { return Ok(()) };
+        let mut connection = self.store.pool().acquire().await?;
+        let mut transaction = connection.begin().await?;
+        sqlx::query("INSERT INTO projections (name, last_seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
+            .bind(STATE_COUNTS)
+            .execute(&mut *transaction)
+            .await?;
+        let stored: Seq = sqlx::query("SELECT last_seq FROM projections WHERE name = $1")
+            .bind(STATE_COUNTS)
+            .fetch_one(&mut *transaction)
+            .await?
+            .try_get("last_seq")?;
+        // The guard on the old value makes a second node that raced us here change nothing.
+        let advanced = sqlx::query("UPDATE projections SET last_seq = $1 WHERE name = $2 AND last_seq = $3")
+            .bind(last.seq)
+            .bind(STATE_COUNTS)
+            .bind(stored)
+            .execute(&mut *transaction)
+            .await?;
+        if advanced.rows_affected() == 0 || last.seq <= stored {
+            return Ok(());
+        }
+        let mut deltas: BTreeMap<(Kind, State), i64> = BTreeMap::new();
+        for change in changes.iter().filter(|change| change.seq > stored) {
+            let (Some(kind), Some(state)) = (change.kind, change.state) else { continue };
+            if change.previous_state == Some(state) {
+                continue;
+            }
+            *deltas.entry((kind, state)).or_default() += 1;
+            if let Some(previous) = change.previous_state {
+                *deltas.entry((kind, previous)).or_default() -= 1;
+            }
+        }
+        for ((kind, state), delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
+            sqlx::query(
+                "INSERT INTO state_counts (kind, state, count) VALUES ($1, $2, $3) \
+                 ON CONFLICT (kind, state) DO UPDATE SET count = state_counts.count + excluded.count",
+            )
+            .bind(kind.as_str())
+            .bind(state.as_str())
+            .bind(delta)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The dashboard's counters, as far as the state-counts projection has got.
+    pub async fn state_counts(&self) -> Result<StateCounts> {
+        let rows = sqlx::query("SELECT kind, state, count FROM state_counts").fetch_all(self.pool()).await?;
+        let mut counts = StateCounts::default();
+        for row in rows {
+            let kind: Kind = row.try_get::<String, _>("kind")?.parse().map_err(corrupt)?;
+            let state: State = row.try_get::<String, _>("state")?.parse().map_err(corrupt)?;
+            counts.counts.entry(state).or_default().insert(kind, row.try_get("count")?);
+        }
+        Ok(counts)
+    }
+}

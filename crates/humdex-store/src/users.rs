@@ -1,0 +1,226 @@
+//! Users, their sessions, and analyst pools.
+
+use humdex_model::{ChangeKind, Role, User, Username};
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::corrupt;
+use crate::journal::{self, Entry};
+use crate::writer::Written;
+use crate::{Error, Result, Store};
+
+/// A user to add, with a password hash made by the caller (the store never sees a password).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The login name.
+    pub username: Username,
+    /// What they do.
+    pub role: Role,
+    /// A PHC-format password hash.
+    pub password_hash: String,
+    /// The authorizations issued to them.
+    pub authorizations: Vec<String>,
+}
+
+/// A signed-in session, found by the hash of its token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Whose session it is.
+    pub user: User,
+    /// When it began.
+    pub created: Timestamp,
+    /// When it was last used (updated at most once a minute).
+    pub last_seen: Timestamp,
+}
+
+fn user_from_row(row: &AnyRow) -> Result<User> {
+    Ok(User {
+        username: row.try_get::<String, _>("username")?.try_into().map_err(corrupt)?,
+        role: row.try_get::<String, _>("role")?.parse().map_err(corrupt)?,
+        authorizations: serde_json::from_str(row.try_get("authorizations")?).map_err(corrupt)?,
+    })
+}
+
+fn timestamp(row: &AnyRow, column: &str) -> Result<Timestamp> {
+    Timestamp::from_millisecond(row.try_get(column)?).map_err(corrupt)
+}
+
+impl Store {
+    /// Adds a user.
+    pub async fn add_user(&self, actor: &str, user: NewUser, now: Timestamp) -> Result<()> {
+        let actor = actor.to_owned();
+        let authorizations = serde_json::to_string(&user.authorizations).map_err(corrupt)?;
+        self.inner
+            .writer
+            .write(Box::new(move |connection| {
+                Box::pin(async move {
+                    let name = user.username.as_str();
+                    let exists = sqlx::query("SELECT 1 AS found FROM users WHERE username = $1")
+                        .bind(name)
+                        .fetch_optional(&mut *connection)
+                        .await?;
+                    if exists.is_some() {
+                        return Err(Error::UserExists(name.to_owned()));
+                    }
+                    sqlx::query(
+                        "INSERT INTO users (username, role, password_hash, authorizations, created_ms) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(name)
+                    .bind(user.role.as_str())
+                    .bind(&user.password_hash)
+                    .bind(&authorizations)
+                    .bind(now.as_millisecond())
+                    .execute(&mut *connection)
+                    .await?;
+                    let seq = journal::append(connection, Entry {
+                        change: ChangeKind::UserAdded,
+                        subject: name,
+                        version: 1,
+                        actor: &actor,
+                        at: now,
+                        kind: None,
+                        state: None,
+                        previous_state: None,
+                    })
+                    .await?;
+                    Ok(Written { output: (), last_seq: Some(seq) })
+                })
+            }))
+            .await
+    }
+
+    /// A user and their password hash, for signing in.
+    pub async fn credentials(&self, username: &str) -> Result<(User, String)> {
+        let row = sqlx::query("SELECT username, role, authorizations, password_hash FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((user_from_row(&row)?, row.try_get("password_hash")?))
+    }
+
+    /// Starts a session for `username` under the hash of its token.
+    pub async fn start_session(&self, token_hash: &str, username: &str, now: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, username, created_ms, last_seen_ms) VALUES ($1, $2, $3, $3)")
+            .bind(token_hash)
+            .bind(username)
+            .bind(now.as_millisecond())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The session whose token hashes to `token_hash`.
+    pub async fn session(&self, token_hash: &str) -> Result<Session> {
+        let row = sqlx::query(
+            "SELECT u.username, u.role, u.authorizations, s.created_ms, s.last_seen_ms \
+             FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
+        Ok(Session {
+            user: user_from_row(&row)?,
+            created: timestamp(&row, "created_ms")?,
+            last_seen: timestamp(&row, "last_seen_ms")?,
+        })
+    }
+
+    /// Records that a session was used at `now`.
+    pub async fn touch_session(&self, token_hash: &str, now: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2")
+            .bind(now.as_millisecond())
+            .bind(token_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a session.
+    pub async fn end_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Deletes sessions idle since before `idle_before` or begun before `created_before`.
+    pub async fn end_expired_sessions(&self, idle_before: Timestamp, created_before: Timestamp) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE last_seen_ms < $1 OR created_ms < $2")
+            .bind(idle_before.as_millisecond())
+            .bind(created_before.as_millisecond())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Creates pool `name`, or replaces its members. Every member must be a user.
+    pub async fn set_pool(&self, actor: &str, name: &str, members: Vec<Username>, now: Timestamp) -> Result<i64> {
+        let actor = actor.to_owned();
+        let name = name.to_owned();
+        self.inner
+            .writer
+            .write(Box::new(move |connection| {
+                Box::pin(async move {
+                    for member in &members {
+                        let found = sqlx::query("SELECT 1 AS found FROM users WHERE username = $1")
+                            .bind(member.as_str())
+                            .fetch_optional(&mut *connection)
+                            .await?;
+                        if found.is_none() {
+                            return Err(humdex_model::InvalidInput::at("members", format!("there is no user {member}")).into());
+                        }
+                    }
+                    let row = sqlx::query(
+                        "INSERT INTO pools (name, version) VALUES ($1, 1) \
+                         ON CONFLICT (name) DO UPDATE SET version = pools.version + 1 RETURNING version",
+                    )
+                    .bind(&name)
+                    .fetch_one(&mut *connection)
+                    .await?;
+                    let version: i64 = row.try_get("version")?;
+                    sqlx::query("DELETE FROM pool_members WHERE pool = $1").bind(&name).execute(&mut *connection).await?;
+                    for member in &members {
+                        sqlx::query("INSERT INTO pool_members (pool, username) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                            .bind(&name)
+                            .bind(member.as_str())
+                            .execute(&mut *connection)
+                            .await?;
+                    }
+                    let seq = journal::append(connection, Entry {
+                        change: ChangeKind::PoolChanged,
+                        subject: &name,
+                        version,
+                        actor: &actor,
+                        at: now,
+                        kind: None,
+                        state: None,
+                        previous_state: None,
+                    })
+                    .await?;
+                    Ok(Written { output: version, last_seq: Some(seq) })
+                })
+            }))
+            .await
+    }
+
+    /// Every pool with its members, by name.
+    pub async fn pools(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let rows = sqlx::query(
+            "SELECT p.name, m.username FROM pools p LEFT JOIN pool_members m ON m.pool = p.name ORDER BY p.name, m.username",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut pools: Vec<(String, Vec<String>)> = Vec::new();
+        for row in rows {
+            let name: String = row.try_get("name")?;
+            let member: Option<String> = row.try_get("username")?;
+            match pools.last_mut() {
+                Some((last, members)) if *last == name => members.extend(member),
+                _ => pools.push((name, member.into_iter().collect())),
+            }
+        }
+        Ok(pools)
+    }
+}

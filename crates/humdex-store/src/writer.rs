@@ -1,0 +1,171 @@
+//! Group commit: one task owns the write connection and commits whatever writes are waiting in
+//! one transaction, so N concurrent writers pay for one disk flush instead of N. Each write runs
+//! inside its own savepoint, so one that fails (a stale version, an illegal transition) rolls back
+//! alone and the rest of the batch still commits.
+//!
+//! A single writer per node is also what SQLite wants (it allows one writer at a time). On
+//! PostgreSQL, each batch takes a transaction-scoped advisory lock before it appends to the
+//! journal, which makes the order of sequence numbers the order of commits across all nodes that
+//! share the database; see `journal::read_after`.
+
+use futures::future::BoxFuture;
+use sqlx::{AnyConnection, Connection};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::{Backend, Error, Result, Seq};
+
+/// How many writes one transaction takes at most; bounds the latency a batch adds.
+const MAX_BATCH: usize = 512;
+
+/// Key of the advisory lock that orders journal appends on PostgreSQL ("humdex" in ASCII).
+const JOURNAL_LOCK: i64 = 0x68756d646578;
+
+/// What a write sees: the connection inside its savepoint.
+pub(crate) type WriteFn<T> = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<Written<T>>> + Send>;
+
+/// A write's result and the highest journal sequence it appended, if any.
+pub(crate) struct Written<T> {
+    pub output: T,
+    pub last_seq: Option<Seq>,
+}
+
+/// A write waiting for its batch, with its result type erased.
+trait Pending: Send {
+    fn apply<'c>(&'c mut self, connection: &'c mut AnyConnection) -> BoxFuture<'c, Option<Seq>>;
+    fn succeeded(&self) -> bool;
+    fn finish(self: Box<Self>, commit: Result<(), String>);
+}
+
+struct Envelope<T> {
+    write: Option<WriteFn<T>>,
+    result: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T: Send + 'static> Pending for Envelope<T> {
+    fn apply<'c>(&'c mut self, connection: &'c mut AnyConnection) -> BoxFuture<'c, Option<Seq>> {
+        Box::pin(async move {
+            let write = self.write.take()?;
+            match write(connection).await {
+                Ok(written) => {
+                    self.result = Some(Ok(written.output));
+                    written.last_seq
+                }
+                Err(error) => {
+                    self.result = Some(Err(error));
+                    None
+                }
+            }
+        })
+    }
+
+    fn succeeded(&self) -> bool {
+        matches!(self.result, Some(Ok(_)))
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), String>) {
+        let result = match (self.result, commit) {
+            (Some(Ok(output)), Ok(())) => Ok(output),
+            (Some(Err(error)), _) => Err(error),
+            (Some(Ok(_)) | None, Err(error)) => Err(Error::Database(sqlx::Error::Protocol(error))),
+            (None, Ok(())) => Err(Error::WriterStopped),
+        };
+        // The caller may have gone away (a dropped request); the write stands all the same.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The sending side of the writer task.
+pub(crate) struct Writer {
+    queue: mpsc::Sender<Box<dyn Pending>>,
+}
+
+impl Writer {
+    pub(crate) async fn start(backend: Backend, url: String, head: watch::Sender<Seq>) -> Result<Self> {
+        let connection = crate::connect::connection(backend, &url).await?;
+        let (queue, receiver) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(backend, url, connection, receiver, head));
+        Ok(Self { queue })
+    }
+
+    /// Queues `write` and waits until its batch is durable.
+    pub(crate) async fn write<T: Send + 'static>(&self, write: WriteFn<T>) -> Result<T> {
+        let (reply, answer) = oneshot::channel();
+        let envelope = Envelope { write: Some(write), result: None, reply };
+        self.queue.send(Box::new(envelope)).await.map_err(|_| Error::WriterStopped)?;
+        answer.await.map_err(|_| Error::WriterStopped)?
+    }
+}
+
+async fn run(
+    backend: Backend,
+    url: String,
+    connection: AnyConnection,
+    mut receiver: mpsc::Receiver<Box<dyn Pending>>,
+    head: watch::Sender<Seq>,
+) {
+    let mut connection = Some(connection);
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if connection.is_none() {
+            connection = crate::connect::connection(backend, &url)
+                .await
+                .inspect_err(|error| tracing::error!(%error, "cannot reconnect the writer"))
+                .ok();
+        }
+        let outcome = match connection.as_mut() {
+            Some(connection) => commit_batch(backend, connection, &mut batch).await,
+            None => Err("the database is unreachable".to_owned()),
+        };
+        match &outcome {
+            Ok(Some(last_seq)) => {
+                head.send_if_modified(|head| {
+                    let advanced = *last_seq > *head;
+                    *head = (*head).max(*last_seq);
+                    advanced
+                });
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, writes = batch.len(), "a batch failed to commit");
+                // The connection may be broken; the next batch opens a new one.
+                connection = None;
+            }
+        }
+        let commit = outcome.map(|_| ());
+        for pending in batch.drain(..) {
+            pending.finish(commit.clone());
+        }
+    }
+}
+
+/// Runs every write of the batch in its own savepoint and commits them together. Returns the
+/// highest journal sequence committed.
+async fn commit_batch(
+    backend: Backend,
+    connection: &mut AnyConnection,
+    batch: &mut [Box<dyn Pending>],
+) -> Result<Option<Seq>, String> {
+    let failed = |error: sqlx::Error| error.to_string();
+    let mut transaction = connection.begin().await.map_err(failed)?;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(JOURNAL_LOCK)
+            .execute(&mut *transaction)
+            .await
+            .map_err(failed)?;
+    }
+    let mut last_seq = None;
+    for pending in batch.iter_mut() {
+        let mut savepoint = transaction.begin().await.map_err(failed)?;
+        let seq = pending.apply(&mut savepoint).await;
+        if pending.succeeded() {
+            savepoint.commit().await.map_err(failed)?;
+            last_seq = last_seq.max(seq);
+        } else {
+            savepoint.rollback().await.map_err(failed)?;
+        }
+    }
+    transaction.commit().await.map_err(failed)?;
+    Ok(last_seq)
+}
