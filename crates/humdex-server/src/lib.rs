@@ -1,1 +1,119 @@
-//! placeholder
+//! The Humdex HTTP API over axum: sign-in and sessions ([`auth`]), record intake, reads, edits and
+//! workflow ([`records`]), analyst pools, the journal and the dashboard, and the OpenAPI
+//! description generated from the handlers at `/api/v1/openapi.json`.
+//!
+//! Handlers stay thin: they extract their inputs, call the store and map its errors through
+//! [`ApiError`]. Rules belong in `humdex-model` and `humdex-store`, not here.
+#![warn(missing_docs)]
+
+pub mod auth;
+mod http;
+mod journal;
+mod pools;
+mod records;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use humdex_store::{ProjectionRunner, StateCountsProjection, Store};
+use jiff::Timestamp;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+
+pub use http::error::ApiError;
+
+/// Limits of the API.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The largest JSON body accepted.
+    pub max_body_bytes: usize,
+    /// The largest attachment accepted.
+    pub max_attachment_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { max_body_bytes: 2 * 1024 * 1024, max_attachment_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// The clock handlers read, a parameter so tests can set the time.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    store: Store,
+    state_counts: ProjectionRunner,
+    clock: Clock,
+    /// A hash to verify against when the username is unknown, so that sign-in takes as long
+    /// whether or not the user exists.
+    decoy_hash: String,
+    config: Config,
+}
+
+impl AppState {
+    /// The state over `store`; starts the store's projections.
+    pub fn new(store: Store, config: Config, clock: Clock) -> Result<Self, ApiError> {
+        let state_counts = ProjectionRunner::spawn(store.clone(), Arc::new(StateCountsProjection::new(store.clone())));
+        Ok(Self { store, state_counts, clock, decoy_hash: auth::decoy_hash()?, config })
+    }
+
+    /// The state with the system clock.
+    pub fn with_system_clock(store: Store, config: Config) -> Result<Self, ApiError> {
+        #[expect(clippy::disallowed_methods, reason = "the server's one source of real time")]
+        let clock: Clock = Arc::new(Timestamp::now);
+        Self::new(store, config, clock)
+    }
+
+    fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// The dashboard projection, to wait on in tests.
+    pub fn state_counts(&self) -> &ProjectionRunner {
+        &self.state_counts
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Humdex API", description = "Intelligence intake, analysis workflow and journal of a Humdex node."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-in and sessions"),
+        (name = "records", description = "Reports and requests"),
+        (name = "workflow", description = "Workflow moves, assignment and pools"),
+        (name = "journal", description = "The journal, counters and health"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The whole API as a router.
+pub fn app(state: AppState) -> Router {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::routes())
+        .merge(records::routes(state.config.max_attachment_bytes))
+        .merge(pools::routes())
+        .merge(journal::routes())
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
+    router
+        .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .fallback(|| async { ApiError::NotFound })
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,177 @@
+//! The one place where failures become HTTP responses: `{"error": {"code", "message", "field"?}}`.
+//! Bodies carry no internal detail; those go to the log.
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use humdex_model::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A failed API call.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid session came with the request.
+    #[error("sign in first: send `Authorization: Bearer <token>` from POST /api/v1/auth/login")]
+    Unauthenticated,
+    /// The session has ended through idleness or age.
+    #[error("your session has expired; sign in again")]
+    SessionExpired,
+    /// Wrong username or password.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// The caller's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing by that id, or nothing the caller may see.
+    #[error("not found")]
+    NotFound,
+    /// The request is malformed or breaks a rule.
+    #[error("{message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+        /// The dotted path of the offending member.
+        field: Option<String>,
+    },
+    /// The body is not JSON.
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    /// The body is larger than allowed.
+    #[error("the body is larger than this server accepts")]
+    PayloadTooLarge,
+    /// An edit came without `If-Match`.
+    #[error("send If-Match with the version you edited")]
+    PreconditionRequired,
+    /// The edited version is stale.
+    #[error("version {expected} is not current; the record is at version {current}")]
+    VersionConflict {
+        /// The version the caller edited.
+        expected: i64,
+        /// The current version.
+        current: i64,
+    },
+    /// The workflow does not allow the move.
+    #[error("a record in {from} cannot move to {to}; from {from} it can move to: {}", allowed(*from))]
+    IllegalTransition {
+        /// The record's state.
+        from: State,
+        /// The state asked for.
+        to: State,
+    },
+    /// The request conflicts with the record's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// An idempotency key was reused with another request.
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
+    /// The store cannot be reached or has stopped writing; retrying later is safe.
+    #[error("the service is unavailable; retry later")]
+    Unavailable,
+    /// A fault on our side.
+    #[error("internal error")]
+    Internal,
+}
+
+fn allowed(from: State) -> String {
+    from.next().iter().map(|state| state.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// The error body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+struct ErrorDetail {
+    /// A stable, machine-readable code.
+    code: &'static str,
+    /// What went wrong, for a person.
+    message: String,
+    /// The offending member of the request, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+}
+
+impl ApiError {
+    /// An invalid request about member `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid { message: message.into(), field: Some(field.to_owned()) }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::SessionExpired => (StatusCode::UNAUTHORIZED, "session_expired"),
+            Self::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition_required"),
+            Self::VersionConflict { .. } => (StatusCode::CONFLICT, "version_conflict"),
+            Self::IllegalTransition { .. } => (StatusCode::CONFLICT, "illegal_transition"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let field = match &self {
+            Self::Invalid { field, .. } => field.clone(),
+            _ => None,
+        };
+        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field } };
+        (status, axum::Json(body)).into_response()
+    }
+}
+
+impl From<humdex_store::Error> for ApiError {
+    fn from(error: humdex_store::Error) -> Self {
+        use humdex_store::Error as Store;
+        match error {
+            Store::NotFound => Self::NotFound,
+            Store::VersionConflict { expected, current } => Self::VersionConflict { expected, current },
+            Store::IllegalTransition { from, to } => Self::IllegalTransition { from, to },
+            Store::Invalid(invalid) => Self::Invalid { message: invalid.message, field: invalid.field },
+            Store::IdempotencyKeyReused => Self::IdempotencyKeyReused,
+            Store::NotPoolAssigned => Self::Conflict("the record is not assigned to a pool".to_owned()),
+            Store::NotPoolMember(pool) => Self::Forbidden(format!("you are not a member of pool {pool}")),
+            Store::UserExists(name) => Self::Conflict(format!("user {name} exists already")),
+            Store::WriterStopped | Store::Database(_) => {
+                tracing::error!(%error, "store unavailable");
+                Self::Unavailable
+            }
+            Store::UnsupportedUrl | Store::DataDir(_) | Store::Corrupt(_) | Store::Migrate(_) => {
+                tracing::error!(%error, "store fault");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<humdex_model::InvalidInput> for ApiError {
+    fn from(invalid: humdex_model::InvalidInput) -> Self {
+        Self::Invalid { message: invalid.message, field: invalid.field }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::Invalid { message: rejection.body_text(), field: None }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        // A malformed id names no record; answer as for any id we do not have.
+        Self::NotFound
+    }
+}
