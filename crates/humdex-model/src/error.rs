@@ -12,7 +12,10 @@ pub struct InvalidInput {
 impl InvalidInput {
     /// An error about the value at `field`.
     pub fn at(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: Some(field.into()), message: message.into() }
+        Self {
+            field: Some(field.into()),
+            message: message.into(),
+        }
     }
 }
 

@@ -145,10 +145,15 @@ impl FieldValue {
                 .map(|item| Self::from_json(item, None, true))
                 .collect::<Result<_, _>>()
                 .map(Self::List),
-            (ValueType::List, other) if !in_list => Err(format!("expected a list, found {}", kind_of(&other))),
+            (ValueType::List, other) if !in_list => {
+                Err(format!("expected a list, found {}", kind_of(&other)))
+            }
             (declared, other) => Err(format!(
                 "expected {}, found {}",
-                serde_json::to_value(declared).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                serde_json::to_value(declared)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 kind_of(&other)
             )),
         }
@@ -157,7 +162,9 @@ impl FieldValue {
     fn to_json(&self) -> Json {
         match self {
             Self::Text(text) => Json::String(text.clone()),
-            Self::Number(number) => serde_json::Number::from_f64(*number).map_or(Json::Null, Json::Number),
+            Self::Number(number) => {
+                serde_json::Number::from_f64(*number).map_or(Json::Null, Json::Number)
+            }
             Self::Date(date) => Json::String(date.to_string()),
             Self::Location(location) => serde_json::to_value(location).unwrap_or(Json::Null),
             Self::List(items) => Json::Array(items.iter().map(Self::to_json).collect()),
@@ -207,13 +214,20 @@ impl TryFrom<FieldJson> for Field {
     type Error = String;
 
     fn try_from(json: FieldJson) -> Result<Self, String> {
-        Ok(Self { value: FieldValue::from_json(json.value, json.value_type, false)?, label: json.label })
+        Ok(Self {
+            value: FieldValue::from_json(json.value, json.value_type, false)?,
+            label: json.label,
+        })
     }
 }
 
 impl From<Field> for FieldJson {
     fn from(field: Field) -> Self {
-        Self { value: field.value.to_json(), value_type: Some(field.value.value_type()), label: field.label }
+        Self {
+            value: field.value.to_json(),
+            value_type: Some(field.value.value_type()),
+            label: field.label,
+        }
     }
 }
 
@@ -224,20 +238,32 @@ impl Field {
         const MAX_ITEMS: usize = 1000;
         let check_text = |text: &str| {
             if text.len() > MAX_TEXT {
-                Err(InvalidInput::at(format!("{path}.value"), format!("text is longer than {MAX_TEXT} bytes")))
+                Err(InvalidInput::at(
+                    format!("{path}.value"),
+                    format!("text is longer than {MAX_TEXT} bytes"),
+                ))
             } else {
                 Ok(())
             }
         };
         match &self.value {
             FieldValue::Text(text) => check_text(text)?,
-            FieldValue::Location(Location { place: Some(place), .. }) => check_text(place)?,
+            FieldValue::Location(Location {
+                place: Some(place), ..
+            }) => check_text(place)?,
             FieldValue::List(items) if items.len() > MAX_ITEMS => {
-                return Err(InvalidInput::at(format!("{path}.value"), format!("a list holds at most {MAX_ITEMS} values")));
+                return Err(InvalidInput::at(
+                    format!("{path}.value"),
+                    format!("a list holds at most {MAX_ITEMS} values"),
+                ));
             }
             FieldValue::List(items) => {
                 for item in items {
-                    Field { value: item.clone(), label: None }.validate(path)?;
+                    Field {
+                        value: item.clone(),
+                        label: None,
+                    }
+                    .validate(path)?;
                 }
             }
             _ => {}
@@ -259,10 +285,18 @@ mod tests {
 
     #[test]
     fn infers_types_from_json() {
-        assert_eq!(field(r#"{"value": "Houston"}"#).unwrap().value, FieldValue::Text("Houston".into()));
-        assert_eq!(field(r#"{"value": 17}"#).unwrap().value, FieldValue::Number(17.0));
+        assert_eq!(
+            field(r#"{"value": "Houston"}"#).unwrap().value,
+            FieldValue::Text("Houston".into())
+        );
+        assert_eq!(
+            field(r#"{"value": 17}"#).unwrap().value,
+            FieldValue::Number(17.0)
+        );
         assert!(matches!(
-            field(r#"{"value": {"lat": 29.76, "lon": -95.37, "place": "Houston"}}"#).unwrap().value,
+            field(r#"{"value": {"lat": 29.76, "lon": -95.37, "place": "Houston"}}"#)
+                .unwrap()
+                .value,
             FieldValue::Location(Location { place: Some(_), .. })
         ));
         assert_eq!(
@@ -274,10 +308,14 @@ mod tests {
     #[test]
     fn dates_need_a_declared_type_and_a_real_date() {
         assert_eq!(
-            field(r#"{"value": "2026-02-28", "type": "date"}"#).unwrap().value,
+            field(r#"{"value": "2026-02-28", "type": "date"}"#)
+                .unwrap()
+                .value,
             FieldValue::Date(jiff::civil::date(2026, 2, 28))
         );
-        let error = field(r#"{"value": "2026-02-30", "type": "date"}"#).unwrap_err().to_string();
+        let error = field(r#"{"value": "2026-02-30", "type": "date"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("is not a date"), "{error}");
     }
 

@@ -7,14 +7,19 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize};
+use std::sync::Mutex;
+
 use utoipa::ToSchema;
-use uuid::Uuid;
+use uuid::{ContextV7, Uuid};
 
 use crate::field::FieldJson;
 use crate::{Assignee, Field, FieldName, InvalidInput, State};
 
 /// A record's id: a UUIDv7, so ids sort by creation time and pages can use them as cursors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+/// Ids made in one process are strictly increasing, even within one millisecond.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(transparent)]
 pub struct RecordId(Uuid);
 
@@ -23,7 +28,12 @@ impl RecordId {
     pub fn new(at: Timestamp) -> Self {
         let seconds = u64::try_from(at.as_second()).unwrap_or(0);
         let nanos = u32::try_from(at.subsec_nanosecond()).unwrap_or(0);
-        Self(Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, seconds, nanos)))
+        // A shared counter orders ids made in the same millisecond; without it their random
+        // bits would, and a page of the newest records would come out shuffled.
+        static CONTEXT: Mutex<ContextV7> = Mutex::new(ContextV7::new());
+        Self(Uuid::new_v7(uuid::Timestamp::from_unix(
+            &CONTEXT, seconds, nanos,
+        )))
     }
 }
 
@@ -42,7 +52,9 @@ impl FromStr for RecordId {
 }
 
 /// What a record is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Intelligence delivered.
@@ -122,7 +134,9 @@ impl<'de> Deserialize<'de> for Credibility {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match u8::deserialize(deserializer)? {
             value @ 1..=6 => Ok(Self(value)),
-            other => Err(serde::de::Error::custom(format!("credibility is 1 to 6, not {other}"))),
+            other => Err(serde::de::Error::custom(format!(
+                "credibility is 1 to 6, not {other}"
+            ))),
         }
     }
 }
@@ -144,7 +158,11 @@ pub struct Source {
 impl Source {
     /// A source on `channel` whose reliability and credibility are not judged yet.
     pub fn unjudged(channel: Channel) -> Self {
-        Self { channel, reliability: Self::unjudged_reliability(), credibility: Self::unjudged_credibility() }
+        Self {
+            channel,
+            reliability: Self::unjudged_reliability(),
+            credibility: Self::unjudged_credibility(),
+        }
     }
 
     fn unjudged_reliability() -> Reliability {
@@ -170,7 +188,10 @@ impl Label {
 
     pub(crate) fn validate(&self, path: &str) -> Result<(), InvalidInput> {
         if self.0.trim().is_empty() || self.0.len() > 1024 {
-            return Err(InvalidInput::at(path, "a label is a non-empty access expression of at most 1024 bytes"));
+            return Err(InvalidInput::at(
+                path,
+                "a label is a non-empty access expression of at most 1024 bytes",
+            ));
         }
         Ok(())
     }
@@ -198,7 +219,9 @@ impl<'de> Deserialize<'de> for Priority {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match u8::deserialize(deserializer)? {
             value @ 1..=5 => Ok(Self(value)),
-            other => Err(serde::de::Error::custom(format!("priority is 1 to 5, not {other}"))),
+            other => Err(serde::de::Error::custom(format!(
+                "priority is 1 to 5, not {other}"
+            ))),
         }
     }
 }
@@ -316,11 +339,17 @@ fn validate_parts<'a>(
             return Err(InvalidInput::at("title", "a record needs a title"));
         }
         if title.len() > MAX_TITLE {
-            return Err(InvalidInput::at("title", format!("a title is at most {MAX_TITLE} bytes")));
+            return Err(InvalidInput::at(
+                "title",
+                format!("a title is at most {MAX_TITLE} bytes"),
+            ));
         }
     }
     if narrative.is_some_and(|text| text.len() > MAX_NARRATIVE) {
-        return Err(InvalidInput::at("narrative", format!("a narrative is at most {MAX_NARRATIVE} bytes")));
+        return Err(InvalidInput::at(
+            "narrative",
+            format!("a narrative is at most {MAX_NARRATIVE} bytes"),
+        ));
     }
     if let Some(label) = label {
         label.validate("label")?;
@@ -335,9 +364,17 @@ impl NewRecord {
     /// Checks the rules that JSON parsing does not.
     pub fn validate(&self) -> Result<(), InvalidInput> {
         if self.fields.len() > MAX_FIELDS {
-            return Err(InvalidInput::at("fields", format!("a record has at most {MAX_FIELDS} fields")));
+            return Err(InvalidInput::at(
+                "fields",
+                format!("a record has at most {MAX_FIELDS} fields"),
+            ));
         }
-        validate_parts(Some(&self.title), Some(&self.narrative), self.label.as_ref(), self.fields.iter())
+        validate_parts(
+            Some(&self.title),
+            Some(&self.narrative),
+            self.label.as_ref(),
+            self.fields.iter(),
+        )
     }
 
     /// The stored record, version 1, in the intake state.
@@ -403,7 +440,9 @@ pub struct RecordPatch {
 }
 
 /// Tells a member set to `null` (`Some(None)`) from a member left out (`None`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
@@ -414,7 +453,9 @@ impl RecordPatch {
             self.title.as_deref(),
             self.narrative.as_deref(),
             self.label.as_ref().and_then(Option::as_ref),
-            self.fields.iter().filter_map(|(name, field)| Some((name, field.as_ref()?))),
+            self.fields
+                .iter()
+                .filter_map(|(name, field)| Some((name, field.as_ref()?))),
         )?;
         if let Some(title) = self.title {
             record.title = title;
@@ -432,7 +473,10 @@ impl RecordPatch {
             };
         }
         if record.fields.len() > MAX_FIELDS {
-            return Err(InvalidInput::at("fields", format!("a record has at most {MAX_FIELDS} fields")));
+            return Err(InvalidInput::at(
+                "fields",
+                format!("a record has at most {MAX_FIELDS} fields"),
+            ));
         }
         if let Some(source) = self.source {
             record.source = source;
@@ -485,20 +529,28 @@ mod tests {
             assert!(serde_json::from_str::<NewRecord>(bad).is_err(), "{bad}");
         }
         let blank: NewRecord = serde_json::from_str(r#"{"kind": "report", "title": " "}"#).unwrap();
-        assert_eq!(blank.validate().unwrap_err().field.as_deref(), Some("title"));
+        assert_eq!(
+            blank.validate().unwrap_err().field.as_deref(),
+            Some("title")
+        );
     }
 
     #[test]
     fn patch_sets_clears_and_removes() {
         let at = Timestamp::UNIX_EPOCH;
         let mut record = sample().into_record(RecordId::new(at), "node", "ana", at, Channel::Api);
-        let patch: RecordPatch =
-            serde_json::from_str(r#"{"label": null, "fields": {"city": null, "phone": {"value": "+1"}}, "priority": 1}"#)
-                .unwrap();
+        let patch: RecordPatch = serde_json::from_str(
+            r#"{"label": null, "fields": {"city": null, "phone": {"value": "+1"}}, "priority": 1}"#,
+        )
+        .unwrap();
         patch.apply(&mut record).unwrap();
         assert_eq!(record.label, None);
         assert!(!record.fields.contains_key(&FieldName::new("city").unwrap()));
-        assert!(record.fields.contains_key(&FieldName::new("phone").unwrap()));
+        assert!(
+            record
+                .fields
+                .contains_key(&FieldName::new("phone").unwrap())
+        );
         assert_eq!(record.priority, Priority(1));
         assert_eq!(record.title, "Ad offering work abroad");
         assert!(RecordPatch::default().is_empty());
@@ -511,5 +563,9 @@ mod tests {
         assert!(early < late);
         assert!(early.to_string() < late.to_string());
         assert_eq!(early.to_string().parse::<RecordId>().unwrap(), early);
+        let same_millisecond: Vec<_> = (0..100)
+            .map(|_| RecordId::new(Timestamp::UNIX_EPOCH))
+            .collect();
+        assert!(same_millisecond.windows(2).all(|pair| pair[0] < pair[1]));
     }
 }

@@ -24,7 +24,13 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Supervisor, Role::Analyst, Role::Caseworker, Role::Partner];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Analyst,
+        Role::Caseworker,
+        Role::Partner,
+    ];
 
     /// The role's name.
     pub fn as_str(self) -> &'static str {
@@ -62,7 +68,9 @@ impl FromStr for Role {
         Self::ALL
             .into_iter()
             .find(|role| role.as_str() == text)
-            .ok_or_else(|| format!("unknown role `{text}` (admin, supervisor, analyst, caseworker, partner)"))
+            .ok_or_else(|| {
+                format!("unknown role `{text}` (admin, supervisor, analyst, caseworker, partner)")
+            })
     }
 }
 
@@ -85,8 +93,14 @@ impl TryFrom<String> for Username {
     fn try_from(name: String) -> Result<Self, String> {
         let valid = !name.is_empty()
             && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-        if valid { Ok(Self(name)) } else { Err(format!("`{name}` is not a valid username")) }
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err(format!("`{name}` is not a valid username"))
+        }
     }
 }
 

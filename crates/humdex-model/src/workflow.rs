@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Where a record stands in the workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     /// Received, not yet looked at.
@@ -22,7 +24,12 @@ pub enum State {
 
 impl State {
     /// Every state, in workflow order.
-    pub const ALL: [State; 4] = [State::Intake, State::Analysis, State::Dissemination, State::Archived];
+    pub const ALL: [State; 4] = [
+        State::Intake,
+        State::Analysis,
+        State::Dissemination,
+        State::Archived,
+    ];
 
     /// The state's name as stored and as written in JSON.
     pub fn as_str(self) -> &'static str {
@@ -64,7 +71,9 @@ impl FromStr for State {
         Self::ALL
             .into_iter()
             .find(|state| state.as_str() == text)
-            .ok_or_else(|| format!("unknown state `{text}` (intake, analysis, dissemination, archived)"))
+            .ok_or_else(|| {
+                format!("unknown state `{text}` (intake, analysis, dissemination, archived)")
+            })
     }
 }
 
@@ -83,11 +92,15 @@ impl FromStr for Assignee {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let valid = |name: &str| !name.is_empty() && name.len() <= 64 && !name.contains(char::is_whitespace);
+        let valid = |name: &str| {
+            !name.is_empty() && name.len() <= 64 && !name.contains(char::is_whitespace)
+        };
         match text.split_once(':') {
             Some(("user", name)) if valid(name) => Ok(Self::User(name.to_owned())),
             Some(("pool", name)) if valid(name) => Ok(Self::Pool(name.to_owned())),
-            _ => Err(format!("assignee `{text}` must be written user:NAME or pool:NAME")),
+            _ => Err(format!(
+                "assignee `{text}` must be written user:NAME or pool:NAME"
+            )),
         }
     }
 }
@@ -138,7 +151,10 @@ mod tests {
 
     #[test]
     fn assignees_parse_and_print() {
-        assert_eq!("pool:triage".parse::<Assignee>().unwrap(), Assignee::Pool("triage".into()));
+        assert_eq!(
+            "pool:triage".parse::<Assignee>().unwrap(),
+            Assignee::Pool("triage".into())
+        );
         assert_eq!(Assignee::User("ana".into()).to_string(), "user:ana");
         for bad in ["ana", "team:x", "user:", "pool:a b"] {
             assert!(bad.parse::<Assignee>().is_err(), "{bad}");

@@ -3,12 +3,12 @@
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse};
-use axum::Json;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use humdex_model::{Role, User};
@@ -46,7 +46,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
 
 /// Checks a password against a PHC hash.
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(hash).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 fn token_hash(token: &str) -> String {
@@ -72,7 +76,10 @@ impl Caller {
         if self.user.role.works_records() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("the {} role cannot do this", self.user.role)))
+            Err(ApiError::Forbidden(format!(
+                "the {} role cannot do this",
+                self.user.role
+            )))
         }
     }
 
@@ -112,19 +119,28 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let token_hash = token_hash(&token);
-        let session = state.store.session(&token_hash).await.map_err(|error| match error {
-            humdex_store::Error::NotFound => ApiError::Unauthenticated,
-            other => other.into(),
-        })?;
+        let session = state
+            .store
+            .session(&token_hash)
+            .await
+            .map_err(|error| match error {
+                humdex_store::Error::NotFound => ApiError::Unauthenticated,
+                other => other.into(),
+            })?;
         let now = state.now();
-        if now.duration_since(session.last_seen) > IDLE_LIMIT || now.duration_since(session.created) > AGE_LIMIT {
+        if now.duration_since(session.last_seen) > IDLE_LIMIT
+            || now.duration_since(session.created) > AGE_LIMIT
+        {
             state.store.end_session(&token_hash).await?;
             return Err(ApiError::SessionExpired);
         }
         if now.duration_since(session.last_seen) > TOUCH_INTERVAL {
             state.store.touch_session(&token_hash, now).await?;
         }
-        Ok(Self { user: session.user, token_hash })
+        Ok(Self {
+            user: session.user,
+            token_hash,
+        })
     }
 }
 
@@ -151,7 +167,10 @@ pub struct LoginResponse {
 /// Signs in with a username and password; answers a bearer token and sets a session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
-async fn login(State(state): State<AppState>, body: JsonBody<Login>) -> Result<impl IntoResponse, ApiError> {
+async fn login(
+    State(state): State<AppState>,
+    body: JsonBody<Login>,
+) -> Result<impl IntoResponse, ApiError> {
     let Login { username, password } = body.value;
     let credentials = match state.store.credentials(&username).await {
         Ok((user, hash)) => Some((user, hash)),
@@ -159,7 +178,9 @@ async fn login(State(state): State<AppState>, body: JsonBody<Login>) -> Result<i
         Err(error) => return Err(error.into()),
     };
     // Verify against a real hash even for an unknown user, so timing does not tell who exists.
-    let hash = credentials.as_ref().map_or_else(|| state.decoy_hash.clone(), |(_, hash)| hash.clone());
+    let hash = credentials
+        .as_ref()
+        .map_or_else(|| state.decoy_hash.clone(), |(_, hash)| hash.clone());
     let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|_| ApiError::Internal)?;
@@ -168,20 +189,42 @@ async fn login(State(state): State<AppState>, body: JsonBody<Login>) -> Result<i
         _ => return Err(ApiError::BadCredentials),
     };
     let now = state.now();
-    state.store.end_expired_sessions(now - IDLE_LIMIT, now - AGE_LIMIT).await?;
+    state
+        .store
+        .end_expired_sessions(now - IDLE_LIMIT, now - AGE_LIMIT)
+        .await?;
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    state.store.start_session(&token_hash(&token), user.username.as_str(), now).await?;
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", AGE_LIMIT.as_secs());
-    Ok((AppendHeaders([(SET_COOKIE, cookie)]), Json(LoginResponse { token, expires: now + AGE_LIMIT, user })))
+    state
+        .store
+        .start_session(&token_hash(&token), user.username.as_str(), now)
+        .await?;
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        AGE_LIMIT.as_secs()
+    );
+    Ok((
+        AppendHeaders([(SET_COOKIE, cookie)]),
+        Json(LoginResponse {
+            token,
+            expires: now + AGE_LIMIT,
+            user,
+        }),
+    ))
 }
 
 /// Ends the caller's session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn logout(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, ApiError> {
+async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<impl IntoResponse, ApiError> {
     state.store.end_session(&caller.token_hash).await?;
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    Ok((StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, expired)])))
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(SET_COOKIE, expired)]),
+    ))
 }
 
 /// Who the caller is.
@@ -192,7 +235,10 @@ async fn me(caller: Caller) -> Json<User> {
 }
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
 /// A decoy hash for unknown users: the hash of a random password.

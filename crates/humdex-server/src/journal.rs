@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use humdex_model::{Change, Kind, Seq, State as WorkflowState};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -84,7 +84,10 @@ async fn journal(
     }
     let after = query.after.unwrap_or(0);
     if after < 0 {
-        return Err(ApiError::invalid("after", "after is a journal sequence, 0 or more"));
+        return Err(ApiError::invalid(
+            "after",
+            "after is a journal sequence, 0 or more",
+        ));
     }
     let head = state.store.journal_head().await?;
     let changes = state.store.journal_after(after, limit).await?;
@@ -94,18 +97,28 @@ async fn journal(
 async fn status(state: &AppState) -> Result<(Seq, ProjectionStatus), ApiError> {
     let head = state.store.journal_head().await?;
     let applied = state.state_counts.applied();
-    let status = ProjectionStatus { name: state.state_counts.name(), applied, lag: (head - applied).max(0) };
+    let status = ProjectionStatus {
+        name: state.state_counts.name(),
+        applied,
+        lag: (head - applied).max(0),
+    };
     Ok((head, status))
 }
 
 /// Counts records by workflow state and kind.
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "journal", security(("bearer" = [])),
     responses((status = 200, body = Dashboard), (status = 403, body = ErrorBody)))]
-async fn dashboard(State(state): State<AppState>, caller: Caller) -> Result<Json<Dashboard>, ApiError> {
+async fn dashboard(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Dashboard>, ApiError> {
     caller.must_work_records()?;
     let counts = state.store.state_counts().await?;
     let (_, projection) = status(&state).await?;
-    Ok(Json(Dashboard { states: counts.counts, projection }))
+    Ok(Json(Dashboard {
+        states: counts.counts,
+        projection,
+    }))
 }
 
 /// Tells whether the node is up and how far its projections lag. Needs no sign-in.
@@ -116,9 +129,17 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         humdex_store::Backend::Sqlite => "sqlite",
         humdex_store::Backend::Postgres => "postgres",
     };
-    Ok(Json(Health { status: "ok", backend, journal_head, projections: vec![projection] }))
+    Ok(Json(Health {
+        status: "ok",
+        backend,
+        journal_head,
+        projections: vec![projection],
+    }))
 }
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(journal)).routes(routes!(dashboard)).routes(routes!(health))
+    OpenApiRouter::new()
+        .routes(routes!(journal))
+        .routes(routes!(dashboard))
+        .routes(routes!(health))
 }

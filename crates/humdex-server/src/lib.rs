@@ -36,7 +36,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { max_body_bytes: 2 * 1024 * 1024, max_attachment_bytes: 64 * 1024 * 1024 }
+        Self {
+            max_body_bytes: 2 * 1024 * 1024,
+            max_attachment_bytes: 64 * 1024 * 1024,
+        }
     }
 }
 
@@ -58,13 +61,25 @@ pub struct AppState {
 impl AppState {
     /// The state over `store`; starts the store's projections.
     pub fn new(store: Store, config: Config, clock: Clock) -> Result<Self, ApiError> {
-        let state_counts = ProjectionRunner::spawn(store.clone(), Arc::new(StateCountsProjection::new(store.clone())));
-        Ok(Self { store, state_counts, clock, decoy_hash: auth::decoy_hash()?, config })
+        let state_counts = ProjectionRunner::spawn(
+            store.clone(),
+            Arc::new(StateCountsProjection::new(store.clone())),
+        );
+        Ok(Self {
+            store,
+            state_counts,
+            clock,
+            decoy_hash: auth::decoy_hash()?,
+            config,
+        })
     }
 
     /// The state with the system clock.
     pub fn with_system_clock(store: Store, config: Config) -> Result<Self, ApiError> {
-        #[expect(clippy::disallowed_methods, reason = "the server's one source of real time")]
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the server's one source of real time"
+        )]
         let clock: Clock = Arc::new(Timestamp::now);
         Self::new(store, config, clock)
     }
@@ -97,7 +112,10 @@ struct BearerAuth;
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
     }
 }
 
@@ -111,7 +129,10 @@ pub fn app(state: AppState) -> Router {
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router
-        .route("/api/v1/openapi.json", axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }))
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(TraceLayer::new_for_http())

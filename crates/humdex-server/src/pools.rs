@@ -1,7 +1,7 @@
 //! Analyst pools: groups that records can be assigned to and members can claim from.
 
-use axum::extract::State;
 use axum::Json;
+use axum::extract::State;
 use humdex_model::Username;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,10 +34,18 @@ pub struct PoolMembers {
 /// Lists the pools.
 #[utoipa::path(get, path = "/api/v1/pools", tag = "workflow", security(("bearer" = [])),
     responses((status = 200, body = Vec<Pool>)))]
-async fn list_pools(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Pool>>, ApiError> {
+async fn list_pools(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Pool>>, ApiError> {
     caller.must_work_records()?;
     let pools = state.store.pools().await?;
-    Ok(Json(pools.into_iter().map(|(name, members)| Pool { name, members }).collect()))
+    Ok(Json(
+        pools
+            .into_iter()
+            .map(|(name, members)| Pool { name, members })
+            .collect(),
+    ))
 }
 
 /// Creates a pool or replaces its members. For admins and supervisors.
@@ -51,13 +59,23 @@ async fn put_pool(
     body: JsonBody<PoolMembers>,
 ) -> Result<Json<Pool>, ApiError> {
     if !caller.user.role.manages_pools() {
-        return Err(ApiError::Forbidden("only admins and supervisors manage pools".to_owned()));
+        return Err(ApiError::Forbidden(
+            "only admins and supervisors manage pools".to_owned(),
+        ));
     }
     let members = body.value.members;
-    state.store.set_pool(caller.name(), name.as_str(), members.clone(), state.now()).await?;
-    Ok(Json(Pool { name: name.to_string(), members: members.into_iter().map(String::from).collect() }))
+    state
+        .store
+        .set_pool(caller.name(), name.as_str(), members.clone(), state.now())
+        .await?;
+    Ok(Json(Pool {
+        name: name.to_string(),
+        members: members.into_iter().map(String::from).collect(),
+    }))
 }
 
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_pools)).routes(routes!(put_pool))
+    OpenApiRouter::new()
+        .routes(routes!(list_pools))
+        .routes(routes!(put_pool))
 }

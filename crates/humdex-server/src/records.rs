@@ -1,12 +1,15 @@
 //! Records over HTTP: intake, reads, edits, workflow moves, claims and attachments.
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use humdex_model::{Assignee, Attachment, Channel, Kind, NewRecord, Record, RecordId, RecordPatch, State as WorkflowState};
+use humdex_model::{
+    Assignee, Attachment, Channel, Kind, NewRecord, Record, RecordId, RecordPatch,
+    State as WorkflowState,
+};
 use humdex_store::{IdempotencyKey, RecordFilter};
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
@@ -72,7 +75,9 @@ pub struct Transition {
     assignee: Option<Option<Assignee>>,
 }
 
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<Assignee>>, D::Error> {
+fn present<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<Assignee>>, D::Error> {
     Option::<Assignee>::deserialize(deserializer).map(Some)
 }
 
@@ -95,13 +100,23 @@ pub struct Attached {
 }
 
 fn idempotency_key(headers: &HeaderMap, body: &[u8]) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     let key = value
         .to_str()
         .ok()
         .filter(|key| (1..=255).contains(&key.len()))
-        .ok_or_else(|| ApiError::invalid("Idempotency-Key", "an Idempotency-Key is 1 to 255 visible ASCII characters"))?;
-    Ok(Some(IdempotencyKey { key: key.to_owned(), request_hash: hex::encode(Sha256::digest(body)) }))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Idempotency-Key",
+                "an Idempotency-Key is 1 to 255 visible ASCII characters",
+            )
+        })?;
+    Ok(Some(IdempotencyKey {
+        key: key.to_owned(),
+        request_hash: hex::encode(Sha256::digest(body)),
+    }))
 }
 
 /// Takes in a report or a request. Answers once the record is durable. With an
@@ -117,13 +132,31 @@ async fn create_record(
     body: JsonBody<NewRecord>,
 ) -> Result<Response, ApiError> {
     let idempotency = idempotency_key(&headers, &body.bytes)?;
-    let created = state.store.create_record(caller.name(), body.value, Channel::Api, idempotency, state.now()).await?;
-    let location = HeaderValue::try_from(format!("/api/v1/records/{}", created.id)).map_err(|_| ApiError::Internal)?;
-    let mut response =
-        (StatusCode::CREATED, [(LOCATION, location)], Json(Written { id: created.id, version: created.version }))
-            .into_response();
+    let created = state
+        .store
+        .create_record(
+            caller.name(),
+            body.value,
+            Channel::Api,
+            idempotency,
+            state.now(),
+        )
+        .await?;
+    let location = HeaderValue::try_from(format!("/api/v1/records/{}", created.id))
+        .map_err(|_| ApiError::Internal)?;
+    let mut response = (
+        StatusCode::CREATED,
+        [(LOCATION, location)],
+        Json(Written {
+            id: created.id,
+            version: created.version,
+        }),
+    )
+        .into_response();
     if created.replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
 }
@@ -147,7 +180,10 @@ async fn list_records(
         created_by: caller.only_own_records().map(str::to_owned),
     };
     let page = state.store.records(&filter, query.cursor, limit).await?;
-    Ok(Json(RecordList { records: page.records, next_cursor: page.next_cursor }))
+    Ok(Json(RecordList {
+        records: page.records,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 async fn readable(state: &AppState, caller: &Caller, id: RecordId) -> Result<Record, ApiError> {
@@ -168,7 +204,8 @@ async fn get_record(
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Response, ApiError> {
     let record = readable(&state, &caller, id).await?;
-    let etag = HeaderValue::try_from(format!("\"{}\"", record.version)).map_err(|_| ApiError::Internal)?;
+    let etag =
+        HeaderValue::try_from(format!("\"{}\"", record.version)).map_err(|_| ApiError::Internal)?;
     Ok(([(ETAG, etag)], Json(record)).into_response())
 }
 
@@ -186,7 +223,10 @@ async fn patch_record(
 ) -> Result<Json<Written>, ApiError> {
     caller.must_work_records()?;
     let expected = if_match(&headers)?.ok_or(ApiError::PreconditionRequired)?;
-    let version = state.store.update_record(caller.name(), id, expected, body.value, state.now()).await?;
+    let version = state
+        .store
+        .update_record(caller.name(), id, expected, body.value, state.now())
+        .await?;
     Ok(Json(Written { id, version }))
 }
 
@@ -205,10 +245,16 @@ async fn transition(
     caller.must_work_records()?;
     let Transition { to, assignee } = body.value;
     if to.is_none() && assignee.is_none() {
-        return Err(ApiError::invalid("to", "say where the record goes (`to`), who takes it (`assignee`), or both"));
+        return Err(ApiError::invalid(
+            "to",
+            "say where the record goes (`to`), who takes it (`assignee`), or both",
+        ));
     }
     let expected = if_match(&headers)?;
-    let version = state.store.transition(caller.name(), id, to, assignee, expected, state.now()).await?;
+    let version = state
+        .store
+        .transition(caller.name(), id, to, assignee, expected, state.now())
+        .await?;
     Ok(Json(Written { id, version }))
 }
 
@@ -240,8 +286,15 @@ async fn upload_attachment(
 ) -> Result<(StatusCode, Json<Attached>), ApiError> {
     readable(&state, &caller, id).await?;
     let filename = upload.filename;
-    if filename.is_empty() || filename.len() > 255 || filename.contains(['/', '\\']) || filename.contains(char::is_control) {
-        return Err(ApiError::invalid("filename", "a file name is 1 to 255 characters without slashes"));
+    if filename.is_empty()
+        || filename.len() > 255
+        || filename.contains(['/', '\\'])
+        || filename.contains(char::is_control)
+    {
+        return Err(ApiError::invalid(
+            "filename",
+            "a file name is 1 to 255 characters without slashes",
+        ));
     }
     let media_type = request
         .headers()
@@ -250,9 +303,24 @@ async fn upload_attachment(
         .unwrap_or("application/octet-stream")
         .to_owned();
     let content = read_body(request, &state).await?;
-    let (attachment, version) =
-        state.store.attach(caller.name(), id, filename, media_type, content.to_vec(), state.now()).await?;
-    Ok((StatusCode::CREATED, Json(Attached { attachment, version })))
+    let (attachment, version) = state
+        .store
+        .attach(
+            caller.name(),
+            id,
+            filename,
+            media_type,
+            content.to_vec(),
+            state.now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Attached {
+            attachment,
+            version,
+        }),
+    ))
 }
 
 /// Downloads an attachment by its SHA-256.
@@ -273,10 +341,14 @@ async fn download_attachment(
     let disposition = HeaderValue::try_from(format!("attachment; filename=\"{filename}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((
-        [(CONTENT_TYPE, media_type), (CONTENT_DISPOSITION, disposition), (
-            axum::http::header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        )],
+        [
+            (CONTENT_TYPE, media_type),
+            (CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
         Body::from(content),
     )
         .into_response())

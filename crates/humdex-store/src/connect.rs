@@ -64,13 +64,17 @@ fn install_drivers() {
 fn options(url: &str) -> Result<AnyConnectOptions> {
     install_drivers();
     // Statement logging at INFO would log every intake; keep it for slow statements only.
-    Ok(url.parse::<AnyConnectOptions>()?.log_statements(tracing::log::LevelFilter::Trace))
+    Ok(url
+        .parse::<AnyConnectOptions>()?
+        .log_statements(tracing::log::LevelFilter::Trace))
 }
 
 pub(crate) async fn pool(backend: Backend, url: &str) -> Result<AnyPool> {
     let pool = AnyPoolOptions::new()
         .max_connections(8)
-        .after_connect(move |connection, _| Box::pin(async move { backend.configure(connection).await }))
+        .after_connect(move |connection, _| {
+            Box::pin(async move { backend.configure(connection).await })
+        })
         .connect_with(options(url)?)
         .await?;
     Ok(pool)
@@ -84,7 +88,10 @@ pub(crate) async fn connection(backend: Backend, url: &str) -> Result<AnyConnect
 
 /// Creates the data directory and names the database file in it.
 pub(crate) fn prepare_dir(dir: &Path) -> Result<PathBuf> {
-    #[expect(clippy::disallowed_methods, reason = "opening the data directory is the store's own I/O")]
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "opening the data directory is the store's own I/O"
+    )]
     std::fs::create_dir_all(dir).map_err(Error::DataDir)?;
     Ok(dir.join("humdex.db"))
 }
@@ -96,6 +103,8 @@ pub(crate) async fn node_id(pool: &AnyPool) -> Result<String> {
         .bind(candidate)
         .execute(pool)
         .await?;
-    let row = sqlx::query("SELECT value FROM node WHERE key = 'id'").fetch_one(pool).await?;
+    let row = sqlx::query("SELECT value FROM node WHERE key = 'id'")
+        .fetch_one(pool)
+        .await?;
     Ok(row.try_get("value")?)
 }

@@ -39,12 +39,16 @@ pub(crate) async fn append(connection: &mut AnyConnection, entry: Entry<'_>) -> 
 }
 
 pub(crate) async fn head(pool: &AnyPool) -> Result<Seq> {
-    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM journal").fetch_one(pool).await?;
+    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS head FROM journal")
+        .fetch_one(pool)
+        .await?;
     Ok(row.try_get("head")?)
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(row: &AnyRow, column: &str) -> Result<Option<T>> {
-    row.try_get::<Option<String>, _>(column)?.map(|text| text.parse().map_err(corrupt)).transpose()
+    row.try_get::<Option<String>, _>(column)?
+        .map(|text| text.parse().map_err(corrupt))
+        .transpose()
 }
 
 fn change_from_row(row: &AnyRow) -> Result<Change> {

@@ -62,7 +62,15 @@ impl Store {
         let node_id = connect::node_id(&pool).await?;
         let head = watch::Sender::new(journal::head(&pool).await?);
         let writer = Writer::start(backend, url.to_owned(), head.clone()).await?;
-        Ok(Self { inner: Arc::new(Inner { backend, pool, writer, head, node_id }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                backend,
+                pool,
+                writer,
+                head,
+                node_id,
+            }),
+        })
     }
 
     /// Which database this store runs on.

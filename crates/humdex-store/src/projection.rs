@@ -133,35 +133,45 @@ impl Projection for StateCountsProjection {
             .bind(STATE_COUNTS)
             .fetch_optional(self.store.pool())
             .await?;
-        Ok(row.map(|row| row.try_get("last_seq")).transpose()?.unwrap_or(0))
+        Ok(row
+            .map(|row| row.try_get("last_seq"))
+            .transpose()?
+            .unwrap_or(0))
     }
 
     async fn apply(&self, changes: &[Change]) -> Result<()> {
-        let Some(last) = changes.last() else { return Ok(()) };
+        let Some(last) = changes.last() else {
+            return Ok(());
+        };
         let mut connection = self.store.pool().acquire().await?;
         let mut transaction = connection.begin().await?;
-        sqlx::query("INSERT INTO projections (name, last_seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING")
-            .bind(STATE_COUNTS)
-            .execute(&mut *transaction)
-            .await?;
+        sqlx::query(
+            "INSERT INTO projections (name, last_seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(STATE_COUNTS)
+        .execute(&mut *transaction)
+        .await?;
         let stored: Seq = sqlx::query("SELECT last_seq FROM projections WHERE name = $1")
             .bind(STATE_COUNTS)
             .fetch_one(&mut *transaction)
             .await?
             .try_get("last_seq")?;
         // The guard on the old value makes a second node that raced us here change nothing.
-        let advanced = sqlx::query("UPDATE projections SET last_seq = $1 WHERE name = $2 AND last_seq = $3")
-            .bind(last.seq)
-            .bind(STATE_COUNTS)
-            .bind(stored)
-            .execute(&mut *transaction)
-            .await?;
+        let advanced =
+            sqlx::query("UPDATE projections SET last_seq = $1 WHERE name = $2 AND last_seq = $3")
+                .bind(last.seq)
+                .bind(STATE_COUNTS)
+                .bind(stored)
+                .execute(&mut *transaction)
+                .await?;
         if advanced.rows_affected() == 0 || last.seq <= stored {
             return Ok(());
         }
         let mut deltas: BTreeMap<(Kind, State), i64> = BTreeMap::new();
         for change in changes.iter().filter(|change| change.seq > stored) {
-            let (Some(kind), Some(state)) = (change.kind, change.state) else { continue };
+            let (Some(kind), Some(state)) = (change.kind, change.state) else {
+                continue;
+            };
             if change.previous_state == Some(state) {
                 continue;
             }
@@ -189,12 +199,21 @@ impl Projection for StateCountsProjection {
 impl Store {
     /// The dashboard's counters, as far as the state-counts projection has got.
     pub async fn state_counts(&self) -> Result<StateCounts> {
-        let rows = sqlx::query("SELECT kind, state, count FROM state_counts").fetch_all(self.pool()).await?;
+        let rows = sqlx::query("SELECT kind, state, count FROM state_counts")
+            .fetch_all(self.pool())
+            .await?;
         let mut counts = StateCounts::default();
         for row in rows {
             let kind: Kind = row.try_get::<String, _>("kind")?.parse().map_err(corrupt)?;
-            let state: State = row.try_get::<String, _>("state")?.parse().map_err(corrupt)?;
-            counts.counts.entry(state).or_default().insert(kind, row.try_get("count")?);
+            let state: State = row
+                .try_get::<String, _>("state")?
+                .parse()
+                .map_err(corrupt)?;
+            counts
+                .counts
+                .entry(state)
+                .or_default()
+                .insert(kind, row.try_get("count")?);
         }
         Ok(counts)
     }

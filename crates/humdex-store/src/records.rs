@@ -89,7 +89,11 @@ async fn insert(connection: &mut AnyConnection, record: &Record) -> Result<()> {
     insert_version(connection, record, document).await
 }
 
-async fn insert_version(connection: &mut AnyConnection, record: &Record, document: String) -> Result<()> {
+async fn insert_version(
+    connection: &mut AnyConnection,
+    record: &Record,
+    document: String,
+) -> Result<()> {
     sqlx::query("INSERT INTO record_versions (record_id, version, document) VALUES ($1, $2, $3)")
         .bind(record.id.to_string())
         .bind(record.version)
@@ -128,29 +132,39 @@ async fn save_change(
     if updated.rows_affected() == 0 {
         // Another node sharing the database wrote first.
         let current = load(connection, record.id).await?.version;
-        return Err(Error::VersionConflict { expected: previous.version, current });
+        return Err(Error::VersionConflict {
+            expected: previous.version,
+            current,
+        });
     }
     insert_version(connection, &record, document).await?;
     let id = record.id.to_string();
-    let seq = journal::append(connection, Entry {
-        change,
-        subject: &id,
-        version: record.version,
-        actor,
-        at,
-        kind: Some(record.kind),
-        state: Some(record.state),
-        previous_state: Some(previous.state),
-    })
+    let seq = journal::append(
+        connection,
+        Entry {
+            change,
+            subject: &id,
+            version: record.version,
+            actor,
+            at,
+            kind: Some(record.kind),
+            state: Some(record.state),
+            previous_state: Some(previous.state),
+        },
+    )
     .await?;
-    Ok(Written { output: record.version, last_seq: Some(seq) })
+    Ok(Written {
+        output: record.version,
+        last_seq: Some(seq),
+    })
 }
 
 fn check_version(record: &Record, expected: Option<i64>) -> Result<()> {
     match expected {
-        Some(expected) if expected != record.version => {
-            Err(Error::VersionConflict { expected, current: record.version })
-        }
+        Some(expected) if expected != record.version => Err(Error::VersionConflict {
+            expected,
+            current: record.version,
+        }),
         _ => Ok(()),
     }
 }
@@ -158,12 +172,23 @@ fn check_version(record: &Record, expected: Option<i64>) -> Result<()> {
 /// Checks that an assignee names a user or a pool that exists.
 async fn check_assignee(connection: &mut AnyConnection, assignee: &Assignee) -> Result<()> {
     let (sql, name, what) = match assignee {
-        Assignee::User(name) => ("SELECT 1 AS found FROM users WHERE username = $1", name, "user"),
+        Assignee::User(name) => (
+            "SELECT 1 AS found FROM users WHERE username = $1",
+            name,
+            "user",
+        ),
         Assignee::Pool(name) => ("SELECT 1 AS found FROM pools WHERE name = $1", name, "pool"),
     };
-    let found = sqlx::query(sql).bind(name).fetch_optional(connection).await?;
+    let found = sqlx::query(sql)
+        .bind(name)
+        .fetch_optional(connection)
+        .await?;
     if found.is_none() {
-        return Err(humdex_model::InvalidInput::at("assignee", format!("there is no {what} {name}")).into());
+        return Err(humdex_model::InvalidInput::at(
+            "assignee",
+            format!("there is no {what} {name}"),
+        )
+        .into());
     }
     Ok(())
 }
@@ -244,7 +269,12 @@ impl Store {
     }
 
     /// A page of records, newest first, starting after `cursor`.
-    pub async fn records(&self, filter: &RecordFilter, cursor: Option<RecordId>, limit: u32) -> Result<RecordPage> {
+    pub async fn records(
+        &self,
+        filter: &RecordFilter,
+        cursor: Option<RecordId>,
+        limit: u32,
+    ) -> Result<RecordPage> {
         // One static statement for every filter: a filter left out binds NULL and drops out.
         let rows = sqlx::query(
             "SELECT document FROM records \
@@ -266,20 +296,31 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let more = records.len() > limit as usize;
         records.truncate(limit as usize);
-        let next_cursor = if more { records.last().map(|record| record.id) } else { None };
-        Ok(RecordPage { records, next_cursor })
+        let next_cursor = if more {
+            records.last().map(|record| record.id)
+        } else {
+            None
+        };
+        Ok(RecordPage {
+            records,
+            next_cursor,
+        })
     }
 
     /// All stored versions of a record, oldest first.
     pub async fn record_versions(&self, id: RecordId) -> Result<Vec<Record>> {
-        let rows = sqlx::query("SELECT document FROM record_versions WHERE record_id = $1 ORDER BY version")
-            .bind(id.to_string())
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT document FROM record_versions WHERE record_id = $1 ORDER BY version",
+        )
+        .bind(id.to_string())
+        .fetch_all(self.pool())
+        .await?;
         if rows.is_empty() {
             return Err(Error::NotFound);
         }
-        rows.iter().map(|row| serde_json::from_str(row.try_get("document")?).map_err(corrupt)).collect()
+        rows.iter()
+            .map(|row| serde_json::from_str(row.try_get("document")?).map_err(corrupt))
+            .collect()
     }
 
     /// Applies `patch` to version `expected_version` of a record. Returns the new version.
@@ -300,7 +341,15 @@ impl Store {
                     check_version(&previous, Some(expected_version))?;
                     let mut record = previous.clone();
                     patch.apply(&mut record)?;
-                    save_change(connection, record, &previous, ChangeKind::RecordUpdated, &actor, now).await
+                    save_change(
+                        connection,
+                        record,
+                        &previous,
+                        ChangeKind::RecordUpdated,
+                        &actor,
+                        now,
+                    )
+                    .await
                 })
             }))
             .await
@@ -327,7 +376,10 @@ impl Store {
                     let mut record = previous.clone();
                     if let Some(to) = to {
                         if !previous.state.can_move_to(to) {
-                            return Err(Error::IllegalTransition { from: previous.state, to });
+                            return Err(Error::IllegalTransition {
+                                from: previous.state,
+                                to,
+                            });
                         }
                         record.state = to;
                     }
@@ -337,7 +389,15 @@ impl Store {
                         }
                         record.assignee = assignee;
                     }
-                    save_change(connection, record, &previous, ChangeKind::RecordTransitioned, &actor, now).await
+                    save_change(
+                        connection,
+                        record,
+                        &previous,
+                        ChangeKind::RecordTransitioned,
+                        &actor,
+                        now,
+                    )
+                    .await
                 })
             }))
             .await
@@ -354,17 +414,27 @@ impl Store {
                     let Some(Assignee::Pool(pool)) = &previous.assignee else {
                         return Err(Error::NotPoolAssigned);
                     };
-                    let member = sqlx::query("SELECT 1 AS found FROM pool_members WHERE pool = $1 AND username = $2")
-                        .bind(pool)
-                        .bind(&actor)
-                        .fetch_optional(&mut *connection)
-                        .await?;
+                    let member = sqlx::query(
+                        "SELECT 1 AS found FROM pool_members WHERE pool = $1 AND username = $2",
+                    )
+                    .bind(pool)
+                    .bind(&actor)
+                    .fetch_optional(&mut *connection)
+                    .await?;
                     if member.is_none() {
                         return Err(Error::NotPoolMember(pool.clone()));
                     }
                     let mut record = previous.clone();
                     record.assignee = Some(Assignee::User(actor.clone()));
-                    save_change(connection, record, &previous, ChangeKind::RecordClaimed, &actor, now).await
+                    save_change(
+                        connection,
+                        record,
+                        &previous,
+                        ChangeKind::RecordClaimed,
+                        &actor,
+                        now,
+                    )
+                    .await
                 })
             }))
             .await
@@ -416,8 +486,11 @@ impl Store {
     /// The content of an attachment of record `id`, by its SHA-256.
     pub async fn attachment(&self, id: RecordId, sha256: &str) -> Result<(Attachment, Vec<u8>)> {
         let record = self.record(id).await?;
-        let attachment =
-            record.attachments.into_iter().find(|attachment| attachment.sha256 == sha256).ok_or(Error::NotFound)?;
+        let attachment = record
+            .attachments
+            .into_iter()
+            .find(|attachment| attachment.sha256 == sha256)
+            .ok_or(Error::NotFound)?;
         let row = sqlx::query("SELECT content FROM blobs WHERE sha256 = $1")
             .bind(sha256)
             .fetch_optional(self.pool())

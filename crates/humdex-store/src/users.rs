@@ -36,7 +36,10 @@ pub struct Session {
 
 fn user_from_row(row: &AnyRow) -> Result<User> {
     Ok(User {
-        username: row.try_get::<String, _>("username")?.try_into().map_err(corrupt)?,
+        username: row
+            .try_get::<String, _>("username")?
+            .try_into()
+            .map_err(corrupt)?,
         role: row.try_get::<String, _>("role")?.parse().map_err(corrupt)?,
         authorizations: serde_json::from_str(row.try_get("authorizations")?).map_err(corrupt)?,
     })
@@ -93,16 +96,23 @@ impl Store {
 
     /// A user and their password hash, for signing in.
     pub async fn credentials(&self, username: &str) -> Result<(User, String)> {
-        let row = sqlx::query("SELECT username, role, authorizations, password_hash FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(Error::NotFound)?;
+        let row = sqlx::query(
+            "SELECT username, role, authorizations, password_hash FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(Error::NotFound)?;
         Ok((user_from_row(&row)?, row.try_get("password_hash")?))
     }
 
     /// Starts a session for `username` under the hash of its token.
-    pub async fn start_session(&self, token_hash: &str, username: &str, now: Timestamp) -> Result<()> {
+    pub async fn start_session(
+        &self,
+        token_hash: &str,
+        username: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO sessions (token_hash, username, created_ms, last_seen_ms) VALUES ($1, $2, $3, $3)")
             .bind(token_hash)
             .bind(username)
@@ -141,12 +151,19 @@ impl Store {
 
     /// Ends a session.
     pub async fn end_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// Deletes sessions idle since before `idle_before` or begun before `created_before`.
-    pub async fn end_expired_sessions(&self, idle_before: Timestamp, created_before: Timestamp) -> Result<()> {
+    pub async fn end_expired_sessions(
+        &self,
+        idle_before: Timestamp,
+        created_before: Timestamp,
+    ) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE last_seen_ms < $1 OR created_ms < $2")
             .bind(idle_before.as_millisecond())
             .bind(created_before.as_millisecond())
@@ -156,7 +173,13 @@ impl Store {
     }
 
     /// Creates pool `name`, or replaces its members. Every member must be a user.
-    pub async fn set_pool(&self, actor: &str, name: &str, members: Vec<Username>, now: Timestamp) -> Result<i64> {
+    pub async fn set_pool(
+        &self,
+        actor: &str,
+        name: &str,
+        members: Vec<Username>,
+        now: Timestamp,
+    ) -> Result<i64> {
         let actor = actor.to_owned();
         let name = name.to_owned();
         self.inner

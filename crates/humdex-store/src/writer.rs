@@ -21,7 +21,8 @@ const MAX_BATCH: usize = 512;
 const JOURNAL_LOCK: i64 = 0x68756d646578;
 
 /// What a write sees: the connection inside its savepoint.
-pub(crate) type WriteFn<T> = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<Written<T>>> + Send>;
+pub(crate) type WriteFn<T> =
+    Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> BoxFuture<'c, Result<Written<T>>> + Send>;
 
 /// A write's result and the highest journal sequence it appended, if any.
 pub(crate) struct Written<T> {
@@ -81,7 +82,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) async fn start(backend: Backend, url: String, head: watch::Sender<Seq>) -> Result<Self> {
+    pub(crate) async fn start(
+        backend: Backend,
+        url: String,
+        head: watch::Sender<Seq>,
+    ) -> Result<Self> {
         let connection = crate::connect::connection(backend, &url).await?;
         let (queue, receiver) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(run(backend, url, connection, receiver, head));
@@ -91,8 +96,15 @@ impl Writer {
     /// Queues `write` and waits until its batch is durable.
     pub(crate) async fn write<T: Send + 'static>(&self, write: WriteFn<T>) -> Result<T> {
         let (reply, answer) = oneshot::channel();
-        let envelope = Envelope { write: Some(write), result: None, reply };
-        self.queue.send(Box::new(envelope)).await.map_err(|_| Error::WriterStopped)?;
+        let envelope = Envelope {
+            write: Some(write),
+            result: None,
+            reply,
+        };
+        self.queue
+            .send(Box::new(envelope))
+            .await
+            .map_err(|_| Error::WriterStopped)?;
         answer.await.map_err(|_| Error::WriterStopped)?
     }
 }
@@ -147,7 +159,15 @@ async fn commit_batch(
     batch: &mut [Box<dyn Pending>],
 ) -> Result<Option<Seq>, String> {
     let failed = |error: sqlx::Error| error.to_string();
-    let mut transaction = connection.begin().await.map_err(failed)?;
+    // On SQLite, take the write lock up front. A deferred transaction whose first write (say a
+    // version check) reads starts as a reader, and SQLite refuses its later upgrade to a writer at
+    // once, without waiting out `busy_timeout`, if another connection (a projection) writes
+    // meanwhile: the whole batch would fail with "database is locked".
+    let mut transaction = match backend {
+        Backend::Sqlite => connection.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => connection.begin().await,
+    }
+    .map_err(failed)?;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(JOURNAL_LOCK)

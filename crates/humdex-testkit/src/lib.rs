@@ -3,7 +3,11 @@
 //! names, so the same test runs on both backends. With the variable set, a PostgreSQL that cannot
 //! be reached fails the test: it never skips.
 #![warn(missing_docs)]
-#![expect(clippy::expect_used, clippy::panic, reason = "test support fails the test loudly")]
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support fails the test loudly"
+)]
 
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;
@@ -36,8 +40,16 @@ impl TestDatabase {
     /// A fresh SQLite database in a temporary folder.
     pub fn sqlite() -> Self {
         let dir = TempDir::new().expect("a temporary folder");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("humdex.db").display());
-        Self { backend: "sqlite", url, dir, postgres: None }
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("humdex.db").display()
+        );
+        Self {
+            backend: "sqlite",
+            url,
+            dir,
+            postgres: None,
+        }
     }
 
     /// A fresh schema in the test PostgreSQL, or `None` when the run has none.
@@ -46,27 +58,45 @@ impl TestDatabase {
         let schema = format!("humdex_test_{}", uuid::Uuid::new_v4().simple());
         let mut connection = PgConnection::connect(&admin_url)
             .await
-            .unwrap_or_else(|error| panic!("{POSTGRES_URL_VARIABLE} is set but PostgreSQL is unreachable: {error}"));
+            .unwrap_or_else(|error| {
+                panic!("{POSTGRES_URL_VARIABLE} is set but PostgreSQL is unreachable: {error}")
+            });
         connection
             .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .await
             .expect("create a test schema");
         let separator = if admin_url.contains('?') { '&' } else { '?' };
-        let url = format!("{admin_url}{separator}options[search_path]={schema}");
+        // The application name lets Drop find and end this test's connections.
+        let url = format!(
+            "{admin_url}{separator}options[search_path]={schema}&application_name={schema}"
+        );
         let dir = TempDir::new().expect("a temporary folder");
-        Some(Self { backend: "postgres", url, dir, postgres: Some((admin_url, schema)) })
+        Some(Self {
+            backend: "postgres",
+            url,
+            dir,
+            postgres: Some((admin_url, schema)),
+        })
     }
 }
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((admin_url, schema)) = self.postgres.take() else { return };
+        let Some((admin_url, schema)) = self.postgres.take() else {
+            return;
+        };
         // Drop may run inside a runtime, which cannot block; a thread with its own runtime can.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             runtime.block_on(async {
                 let mut connection = PgConnection::connect(&admin_url).await.ok()?;
-                connection.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).await.ok()
+                connection
+                    .execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .await
+                    .ok()
             })
         });
         let _ = dropped.join();

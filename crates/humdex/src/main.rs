@@ -1,1 +1,281 @@
-fn main() {}
+//! `humdex`, the node an agency runs: `serve` the API, `import` records, add users, load the demo.
+//! Errors here are `anyhow` and end the command with a message; the libraries below keep theirs typed.
+
+mod demo;
+mod import;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use humdex_model::{Role, Username};
+use humdex_server::{AppState, Clock, Config};
+use humdex_store::{NewUser, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::Timestamp;
+
+#[derive(Parser)]
+#[command(
+    name = "humdex",
+    version,
+    about = "Humdex: intelligence management against human trafficking"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the store lives.
+#[derive(Args)]
+struct StoreArgs {
+    /// The data directory of the embedded store.
+    #[arg(long, env = "HUMDEX_DATA", default_value = "humdex-data")]
+    data: PathBuf,
+    /// A database URL (postgres://… or sqlite://…) to use instead of the data directory.
+    #[arg(long, env = "HUMDEX_DATABASE")]
+    database: Option<String>,
+}
+
+impl StoreArgs {
+    async fn open(&self) -> anyhow::Result<Store> {
+        match &self.database {
+            Some(url) => Store::open(url).await.context("cannot open the database"),
+            None => Store::open_dir(&self.data)
+                .await
+                .with_context(|| format!("cannot open the data directory {}", self.data.display())),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.database {
+            Some(url) if url.starts_with("postgres") => "PostgreSQL".to_owned(),
+            Some(url) => url.clone(),
+            None => format!("SQLite in {}", self.data.display()),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves the API.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The address to listen on.
+        #[arg(long, env = "HUMDEX_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Loads the demo dataset first (once; later runs keep it).
+        #[arg(long)]
+        demo: bool,
+        /// The largest JSON body accepted, in bytes.
+        #[arg(long, default_value_t = Config::default().max_body_bytes)]
+        max_body_bytes: usize,
+        /// The largest attachment accepted, in bytes.
+        #[arg(long, default_value_t = Config::default().max_attachment_bytes)]
+        max_attachment_bytes: usize,
+    },
+    /// Loads the demo dataset: a few hundred fictional reports and requests, users and pools.
+    Demo {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Bulk-loads records from a JSON Lines file, one record per line.
+    Import {
+        /// The file to load.
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The user the journal names as having taken the records in.
+        #[arg(long = "as", default_value = "import")]
+        actor: String,
+    },
+    /// Manages users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user.
+    Add {
+        /// The login name.
+        name: Username,
+        /// admin, supervisor, analyst, caseworker or partner.
+        #[arg(long)]
+        role: Role,
+        /// Reads the password from standard input (its first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Authorizations to issue, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        authorizations: Vec<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the command line is where real time enters"
+)]
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+fn progress_bar(length: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(length);
+    let template =
+        format!("{{spinner}} {what} [{{bar:40}}] {{pos}}/{{len}} ({{per_sec}}, {{eta}} left)");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+async fn load_demo(store: &Store) -> anyhow::Result<()> {
+    let hash = humdex_server::auth::hash_password(demo::DEMO_PASSWORD)?;
+    let bar = progress_bar(0, "loading the demo");
+    let summary = demo::load(store, &hash, now(), |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    if summary.records == 0 {
+        println!("The demo dataset is loaded already.");
+    } else {
+        println!(
+            "Loaded the demo: {} users, {} records.",
+            summary.users, summary.records
+        );
+    }
+    println!(
+        "Demo users: admin, supervisor, analyst, caseworker, partner; password: {}",
+        demo::DEMO_PASSWORD
+    );
+    Ok(())
+}
+
+async fn serve(
+    store_args: StoreArgs,
+    listen: SocketAddr,
+    with_demo: bool,
+    config: Config,
+) -> anyhow::Result<()> {
+    let store = store_args.open().await?;
+    if with_demo {
+        load_demo(&store).await?;
+    }
+    let clock: Clock = Arc::new(now);
+    let state = AppState::new(store, config, clock)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    println!(
+        "Humdex is listening on http://{address} ({})",
+        store_args.describe()
+    );
+    axum::serve(listener, humdex_server::app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn add_user(
+    store: &StoreArgs,
+    name: Username,
+    role: Role,
+    authorizations: Vec<String>,
+) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        bail!("a password has at least 8 characters");
+    }
+    let password_hash = humdex_server::auth::hash_password(password)?;
+    let store = store.open().await?;
+    let user = NewUser {
+        username: name.clone(),
+        role,
+        password_hash,
+        authorizations,
+    };
+    store.add_user("cli", user, now()).await?;
+    println!("Added {role} {name}.");
+    Ok(())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            store,
+            listen,
+            demo,
+            max_body_bytes,
+            max_attachment_bytes,
+        } => {
+            serve(
+                store,
+                listen,
+                demo,
+                Config {
+                    max_body_bytes,
+                    max_attachment_bytes,
+                },
+            )
+            .await?;
+        }
+        Command::Demo { store } => load_demo(&store.open().await?).await?,
+        Command::Import { file, store, actor } => {
+            let store = store.open().await?;
+            let summary = import::import(&store, &file, &actor, now()).await?;
+            println!("Loaded {} records from {}.", summary.loaded, file.display());
+            if summary.rejected > 0 {
+                eprintln!("{} lines were rejected (listed above).", summary.rejected);
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    password_stdin: _,
+                    authorizations,
+                    store,
+                },
+        } => {
+            add_user(&store, name, role, authorizations).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "humdex=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("humdex: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

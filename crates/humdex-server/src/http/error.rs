@@ -74,7 +74,11 @@ pub enum ApiError {
 }
 
 fn allowed(from: State) -> String {
-    from.next().iter().map(|state| state.as_str()).collect::<Vec<_>>().join(", ")
+    from.next()
+        .iter()
+        .map(|state| state.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The error body.
@@ -97,7 +101,10 @@ struct ErrorDetail {
 impl ApiError {
     /// An invalid request about member `field`.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid { message: message.into(), field: Some(field.to_owned()) }
+        Self::Invalid {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
 
     fn status_and_code(&self) -> (StatusCode, &'static str) {
@@ -108,13 +115,19 @@ impl ApiError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
-            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition_required"),
+            Self::PreconditionRequired => {
+                (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
+            }
             Self::VersionConflict { .. } => (StatusCode::CONFLICT, "version_conflict"),
             Self::IllegalTransition { .. } => (StatusCode::CONFLICT, "illegal_transition"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Self::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
+            Self::IdempotencyKeyReused => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+            }
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -128,7 +141,13 @@ impl IntoResponse for ApiError {
             Self::Invalid { field, .. } => field.clone(),
             _ => None,
         };
-        let body = ErrorBody { error: ErrorDetail { code, message: self.to_string(), field } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                field,
+            },
+        };
         (status, axum::Json(body)).into_response()
     }
 }
@@ -138,12 +157,21 @@ impl From<humdex_store::Error> for ApiError {
         use humdex_store::Error as Store;
         match error {
             Store::NotFound => Self::NotFound,
-            Store::VersionConflict { expected, current } => Self::VersionConflict { expected, current },
+            Store::VersionConflict { expected, current } => {
+                Self::VersionConflict { expected, current }
+            }
             Store::IllegalTransition { from, to } => Self::IllegalTransition { from, to },
-            Store::Invalid(invalid) => Self::Invalid { message: invalid.message, field: invalid.field },
+            Store::Invalid(invalid) => Self::Invalid {
+                message: invalid.message,
+                field: invalid.field,
+            },
             Store::IdempotencyKeyReused => Self::IdempotencyKeyReused,
-            Store::NotPoolAssigned => Self::Conflict("the record is not assigned to a pool".to_owned()),
-            Store::NotPoolMember(pool) => Self::Forbidden(format!("you are not a member of pool {pool}")),
+            Store::NotPoolAssigned => {
+                Self::Conflict("the record is not assigned to a pool".to_owned())
+            }
+            Store::NotPoolMember(pool) => {
+                Self::Forbidden(format!("you are not a member of pool {pool}"))
+            }
             Store::UserExists(name) => Self::Conflict(format!("user {name} exists already")),
             Store::WriterStopped | Store::Database(_) => {
                 tracing::error!(%error, "store unavailable");
@@ -159,13 +187,19 @@ impl From<humdex_store::Error> for ApiError {
 
 impl From<humdex_model::InvalidInput> for ApiError {
     fn from(invalid: humdex_model::InvalidInput) -> Self {
-        Self::Invalid { message: invalid.message, field: invalid.field }
+        Self::Invalid {
+            message: invalid.message,
+            field: invalid.field,
+        }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::Invalid { message: rejection.body_text(), field: None }
+        Self::Invalid {
+            message: rejection.body_text(),
+            field: None,
+        }
     }
 }
 

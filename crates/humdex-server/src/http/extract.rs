@@ -44,13 +44,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
 
 /// Reads a whole body within the configured limit.
 pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(request, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge
-        } else {
-            ApiError::Invalid { message: "the body could not be read".to_owned(), field: None }
-        }
-    })
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::Invalid {
+                    message: "the body could not be read".to_owned(),
+                    field: None,
+                }
+            }
+        })
 }
 
 /// Query parameters, rejected in our error format.
@@ -65,12 +70,19 @@ pub struct ApiPath<T>(pub T);
 
 /// The version in an `If-Match` header (`3` or `"3"`), if any.
 pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(value) = headers.get("if-match") else { return Ok(None) };
+    let Some(value) = headers.get("if-match") else {
+        return Ok(None);
+    };
     value
         .to_str()
         .ok()
         .map(|text| text.trim().trim_matches('"'))
         .and_then(|text| text.parse().ok())
         .map(Some)
-        .ok_or_else(|| ApiError::invalid("If-Match", "If-Match holds the record version you edited, such as \"3\""))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "If-Match",
+                "If-Match holds the record version you edited, such as \"3\"",
+            )
+        })
 }

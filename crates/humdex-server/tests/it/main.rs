@@ -1,0 +1,14 @@
+//! The API driven through `app().oneshot(..)` on every backend the run has (SQLite always,
+//! PostgreSQL when HUMDEX_TEST_POSTGRES_URL is set).
+
+/// Shared setup: a node with users, and a client that speaks JSON to it.
+mod support;
+
+/// Sign-in, sessions, expiry and sign-out.
+mod auth;
+/// Malformed input: every refusal is a JSON error that names what is wrong, and changes nothing.
+mod bad_input;
+/// Intake, reads, lists, edits, idempotency and attachments.
+mod records;
+/// Workflow moves, pools, claims, the journal, the dashboard and the OpenAPI description.
+mod workflow;

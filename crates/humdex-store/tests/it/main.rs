@@ -1,0 +1,26 @@
+//! Integration tests of the store. Every test runs on each backend the run has: SQLite always,
+//! PostgreSQL too when `HUMDEX_TEST_POSTGRES_URL` is set (see `humdex-testkit`).
+#![expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests fail loudly"
+)]
+
+// Fixtures shared by the other modules: records, users, pools and an opened store per backend.
+mod util;
+
+// Records: intake and reading back, lists and their pages, idempotency keys, edits and versions, attachments.
+mod records;
+
+// The workflow: transitions legal and illegal, assignees, pool claims.
+mod workflow;
+
+// The journal: one entry per change, with the right contents and order, and its pages.
+mod journal;
+
+// The group-committing writer: concurrent writes, and failing writes inside a busy batch.
+mod writer;
+
+// Projections: the state counts replayed from random operation sequences, against a model.
+mod projection;
