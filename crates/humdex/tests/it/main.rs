@@ -1,0 +1,9 @@
+//! The `humdex` binary as its users run it, on every backend the run has.
+
+/// Running the binary: a node in a child process, and the CLI's commands.
+mod support;
+
+/// `humdex import` and `humdex user add`.
+mod cli;
+/// Every acknowledged record survives a SIGKILL of the server mid-write (nothing lost).
+mod kill;

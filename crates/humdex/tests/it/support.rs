@@ -1,0 +1,78 @@
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+
+use humdex_testkit::TestDatabase;
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "kill-test-password";
+
+/// The arguments that point the CLI at a test database.
+pub fn store_args(database: &TestDatabase) -> Vec<String> {
+    match database.backend {
+        "sqlite" => vec!["--data".into(), database.dir.path().display().to_string()],
+        _ => vec!["--database".into(), database.url.clone()],
+    }
+}
+
+pub fn humdex(args: &[&str], database: &TestDatabase, stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_humdex"))
+        .args(args)
+        .args(store_args(database))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn add_user(database: &TestDatabase, name: &str, role: &str) {
+    let output = humdex(&["user", "add", name, "--role", role, "--password-stdin"], database, &format!("{PASSWORD}\n"));
+    assert!(output.status.success(), "{}: user add: {}", database.backend, String::from_utf8_lossy(&output.stderr));
+}
+
+/// A `humdex serve` in a child process on a free port.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn start(database: &TestDatabase) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_humdex"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(store_args(database))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let address = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("{}: no address in {line:?}", database.backend));
+        Self { child, base: address.to_owned() }
+    }
+
+    pub async fn login(&self, client: &reqwest::Client, username: &str) -> String {
+        let reply: Value = client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        reply["token"].as_str().unwrap_or_else(|| panic!("login failed: {reply}")).to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
