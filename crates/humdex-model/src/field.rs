@@ -162,6 +162,10 @@ impl FieldValue {
     fn to_json(&self) -> Json {
         match self {
             Self::Text(text) => Json::String(text.clone()),
+            // Whole numbers go out as integers: an age of 31 should read 31, not 31.0.
+            Self::Number(number) if number.fract() == 0.0 && number.abs() < 2f64.powi(53) => {
+                Json::from(*number as i64)
+            }
             Self::Number(number) => {
                 serde_json::Number::from_f64(*number).map_or(Json::Null, Json::Number)
             }
@@ -335,8 +339,13 @@ mod tests {
 
     #[test]
     fn round_trips_with_its_type() {
-        let json = r#"{"value":"2026-02-28","type":"date","label":"LE"}"#;
-        assert_eq!(serde_json::to_string(&field(json).unwrap()).unwrap(), json);
+        for json in [
+            r#"{"value":"2026-02-28","type":"date","label":"LE"}"#,
+            r#"{"value":31,"type":"number"}"#,
+            r#"{"value":2.5,"type":"number"}"#,
+        ] {
+            assert_eq!(serde_json::to_string(&field(json).unwrap()).unwrap(), json);
+        }
     }
 
     #[test]

@@ -22,27 +22,63 @@ async fn import_loads_good_lines_and_names_bad_ones() {
         let output = humdex(&["import", &file], &database, "");
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{}: {stderr}", database.backend);
-        assert!(stdout.contains("Loaded 3 records"), "{}: {stdout}", database.backend);
-        assert!(stderr.contains("line 2: fields.city"), "{}: {stderr}", database.backend);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            database.backend
+        );
+        assert!(
+            stdout.contains("Loaded 3 records"),
+            "{}: {stdout}",
+            database.backend
+        );
+        assert!(
+            stderr.contains("line 2: fields.city"),
+            "{}: {stderr}",
+            database.backend
+        );
         assert!(stderr.contains("line 5:"), "{}: {stderr}", database.backend);
-        assert!(stderr.contains("line 6: title:"), "{}: {stderr}", database.backend);
-        assert!(stderr.contains("3 lines were rejected"), "{}: {stderr}", database.backend);
+        assert!(
+            stderr.contains("line 6: title:"),
+            "{}: {stderr}",
+            database.backend
+        );
+        assert!(
+            stderr.contains("3 lines were rejected"),
+            "{}: {stderr}",
+            database.backend
+        );
 
         let again = humdex(&["import", &file], &database, "");
         assert_eq!(again.status.code(), Some(2));
 
         let store = Store::open(&database.url).await.unwrap();
-        let page = store.records(&RecordFilter::default(), None, 100).await.unwrap();
-        let mut titles: Vec<_> = page.records.iter().map(|record| record.title.as_str()).collect();
+        let page = store
+            .records(&RecordFilter::default(), None, 100)
+            .await
+            .unwrap();
+        let mut titles: Vec<_> = page
+            .records
+            .iter()
+            .map(|record| record.title.as_str())
+            .collect();
         titles.sort();
         assert_eq!(
             titles,
-            ["Ad for massage work", "Any intelligence on plate KT-4471?", "Workers moved at night"],
+            [
+                "Ad for massage work",
+                "Any intelligence on plate KT-4471?",
+                "Workers moved at night"
+            ],
             "{}: a second import must not duplicate",
             database.backend
         );
-        assert!(page.records.iter().all(|record| record.created_by == "import"));
+        assert!(
+            page.records
+                .iter()
+                .all(|record| record.created_by == "import")
+        );
     }
 }
 
@@ -50,21 +86,53 @@ async fn import_loads_good_lines_and_names_bad_ones() {
 async fn user_add_checks_its_input() {
     for database in TestDatabase::all().await {
         add_user(&database, "ana", "analyst");
-        let duplicate = humdex(&["user", "add", "ana", "--role", "analyst", "--password-stdin"], &database, "another-password\n");
+        let duplicate = humdex(
+            &[
+                "user",
+                "add",
+                "ana",
+                "--role",
+                "analyst",
+                "--password-stdin",
+            ],
+            &database,
+            "another-password\n",
+        );
         assert!(!duplicate.status.success(), "{}", database.backend);
         assert!(String::from_utf8_lossy(&duplicate.stderr).contains("exists"));
-        let short = humdex(&["user", "add", "bo", "--role", "analyst", "--password-stdin"], &database, "short\n");
+        let short = humdex(
+            &["user", "add", "bo", "--role", "analyst", "--password-stdin"],
+            &database,
+            "short\n",
+        );
         assert!(!short.status.success());
-        let role = humdex(&["user", "add", "cy", "--role", "wizard", "--password-stdin"], &database, "long-enough-password\n");
+        let role = humdex(
+            &["user", "add", "cy", "--role", "wizard", "--password-stdin"],
+            &database,
+            "long-enough-password\n",
+        );
         assert!(!role.status.success());
         assert!(String::from_utf8_lossy(&role.stderr).contains("unknown role"));
 
         let added = humdex(
-            &["user", "add", "dee", "--role", "caseworker", "--password-stdin", "--authorizations", "CASEWORK,VICTIM_PII"],
+            &[
+                "user",
+                "add",
+                "dee",
+                "--role",
+                "caseworker",
+                "--password-stdin",
+                "--authorizations",
+                "CASEWORK,VICTIM_PII",
+            ],
             &database,
             "long-enough-password\n",
         );
-        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
         let store = Store::open(&database.url).await.unwrap();
         let (user, _) = store.credentials("dee").await.unwrap();
         assert_eq!(user.authorizations, ["CASEWORK", "VICTIM_PII"]);

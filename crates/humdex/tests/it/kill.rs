@@ -21,8 +21,12 @@ async fn acknowledged_records_survive_sigkill() {
         let acknowledged = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
         let mut writers = Vec::new();
         for writer in 0..CLIENTS {
-            let (client, base, token, acknowledged) =
-                (client.clone(), server.base.clone(), token.clone(), acknowledged.clone());
+            let (client, base, token, acknowledged) = (
+                client.clone(),
+                server.base.clone(),
+                token.clone(),
+                acknowledged.clone(),
+            );
             writers.push(tokio::spawn(async move {
                 for n in 0.. {
                     let title = format!("kill test {writer}-{n}");
@@ -59,12 +63,31 @@ async fn acknowledged_records_survive_sigkill() {
         let server = Server::start(&database);
         let token = server.login(&client, "writer").await;
         for (id, title) in &acknowledged {
-            let response =
-                client.get(format!("{}/api/v1/records/{id}", server.base)).bearer_auth(&token).send().await.unwrap();
-            assert_eq!(response.status(), 200, "{}: acknowledged record {id} is lost", database.backend);
+            let response = client
+                .get(format!("{}/api/v1/records/{id}", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                200,
+                "{}: acknowledged record {id} is lost",
+                database.backend
+            );
             let record: Value = response.json().await.unwrap();
-            assert_eq!(record["title"], title.as_str(), "{}: record {id} changed", database.backend);
-            assert_eq!(record["fields"]["plate"]["value"].as_str().map(|plate| plate.starts_with("KT-")), Some(true));
+            assert_eq!(
+                record["title"],
+                title.as_str(),
+                "{}: record {id} changed",
+                database.backend
+            );
+            assert_eq!(
+                record["fields"]["plate"]["value"]
+                    .as_str()
+                    .map(|plate| plate.starts_with("KT-")),
+                Some(true)
+            );
         }
         let journal: Value = client
             .get(format!("{}/api/v1/journal?limit=1", server.base))
@@ -76,6 +99,10 @@ async fn acknowledged_records_survive_sigkill() {
             .await
             .unwrap();
         let head = journal["head"].as_i64().unwrap();
-        assert!(head as usize > acknowledged.len(), "{}: the journal lost entries", database.backend);
+        assert!(
+            head as usize > acknowledged.len(),
+            "{}: the journal lost entries",
+            database.backend
+        );
     }
 }

@@ -23,13 +23,27 @@ pub fn humdex(args: &[&str], database: &TestDatabase, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 pub fn add_user(database: &TestDatabase, name: &str, role: &str) {
-    let output = humdex(&["user", "add", name, "--role", role, "--password-stdin"], database, &format!("{PASSWORD}\n"));
-    assert!(output.status.success(), "{}: user add: {}", database.backend, String::from_utf8_lossy(&output.stderr));
+    let output = humdex(
+        &["user", "add", name, "--role", role, "--password-stdin"],
+        database,
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        output.status.success(),
+        "{}: user add: {}",
+        database.backend,
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A `humdex serve` in a child process on a free port.
@@ -48,12 +62,17 @@ impl Server {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let address = line
             .split_whitespace()
             .find(|word| word.starts_with("http://"))
             .unwrap_or_else(|| panic!("{}: no address in {line:?}", database.backend));
-        Self { child, base: address.to_owned() }
+        Self {
+            child,
+            base: address.to_owned(),
+        }
     }
 
     pub async fn login(&self, client: &reqwest::Client, username: &str) -> String {
@@ -66,7 +85,10 @@ impl Server {
             .json()
             .await
             .unwrap();
-        reply["token"].as_str().unwrap_or_else(|| panic!("login failed: {reply}")).to_owned()
+        reply["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {reply}"))
+            .to_owned()
     }
 }
 
