@@ -2,6 +2,12 @@
 //! PostgreSQL when HUMDEX_TEST_POSTGRES_URL is set).
 
 /// Shared setup: a node with users, and a client that speaks JSON to it.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test support fails the test loudly"
+)]
 mod support;
 
 /// Sign-in, sessions, expiry and sign-out.

@@ -16,6 +16,7 @@ not json at all
 async fn import_loads_good_lines_and_names_bad_ones() {
     for database in TestDatabase::all().await {
         let file = database.dir.path().join("records.jsonl");
+        #[expect(clippy::disallowed_methods, reason = "the test writes its own fixture")]
         std::fs::write(&file, LINES).unwrap();
         let file = file.display().to_string();
 

@@ -1,6 +1,12 @@
 //! The `humdex` binary as its users run it, on every backend the run has.
 
 /// Running the binary: a node in a child process, and the CLI's commands.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test support fails the test loudly"
+)]
 mod support;
 
 /// `humdex import` and `humdex user add`.
