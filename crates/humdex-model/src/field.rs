@@ -142,7 +142,7 @@ impl FieldValue {
             }
             (ValueType::List, Json::Array(items)) => items
                 .into_iter()
-                .map(|item| Self::from_json(item, None, true))
+                .map(Self::from_list_item)
                 .collect::<Result<_, _>>()
                 .map(Self::List),
             (ValueType::List, other) if !in_list => {
@@ -159,6 +159,36 @@ impl FieldValue {
         }
     }
 
+    /// A list item is a bare value, typed as a field's value is, or `{"value": …, "type": …}`
+    /// for a type JSON cannot show, such as a date.
+    fn from_list_item(item: Json) -> Result<Self, String> {
+        match item {
+            Json::Object(mut object) if object.contains_key("type") => {
+                let declared = object
+                    .remove("type")
+                    .map(serde_json::from_value::<ValueType>);
+                let declared = declared
+                    .transpose()
+                    .map_err(|e| format!("unknown type: {e}"))?;
+                let value = object
+                    .remove("value")
+                    .ok_or("a typed list item needs a value")?;
+                if let Some(extra) = object.keys().next() {
+                    return Err(format!("unknown member `{extra}` in a list item"));
+                }
+                Self::from_json(value, declared, true)
+            }
+            bare => Self::from_json(bare, None, true),
+        }
+    }
+
+    fn list_item_json(&self) -> Json {
+        match self {
+            Self::Date(_) => serde_json::json!({"value": self.to_json(), "type": ValueType::Date}),
+            other => other.to_json(),
+        }
+    }
+
     fn to_json(&self) -> Json {
         match self {
             Self::Text(text) => Json::String(text.clone()),
@@ -171,7 +201,7 @@ impl FieldValue {
             }
             Self::Date(date) => Json::String(date.to_string()),
             Self::Location(location) => serde_json::to_value(location).unwrap_or(Json::Null),
-            Self::List(items) => Json::Array(items.iter().map(Self::to_json).collect()),
+            Self::List(items) => Json::Array(items.iter().map(Self::list_item_json).collect()),
         }
     }
 }
@@ -310,6 +340,21 @@ mod tests {
     }
 
     #[test]
+    fn list_items_can_declare_their_type() {
+        assert_eq!(
+            field(r#"{"value": [{"value": "2026-02-28", "type": "date"}, "2026-02-28"]}"#)
+                .unwrap()
+                .value,
+            FieldValue::List(vec![
+                FieldValue::Date(jiff::civil::date(2026, 2, 28)),
+                FieldValue::Text("2026-02-28".into())
+            ])
+        );
+        assert!(field(r#"{"value": [{"value": "x", "type": "date"}]}"#).is_err());
+        assert!(field(r#"{"value": [{"value": "x", "type": "text", "why": 1}]}"#).is_err());
+    }
+
+    #[test]
     fn dates_need_a_declared_type_and_a_real_date() {
         assert_eq!(
             field(r#"{"value": "2026-02-28", "type": "date"}"#)
@@ -353,6 +398,56 @@ mod tests {
         assert!(FieldName::new("victim_name").is_ok());
         for bad in ["", "Victim", "1st", "a-b", &"a".repeat(65)] {
             assert!(FieldName::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn scalar() -> impl proptest::strategy::Strategy<Value = FieldValue> {
+        use proptest::prelude::*;
+        prop_oneof![
+            ".{0,40}".prop_map(FieldValue::Text),
+            (-1e12f64..1e12).prop_map(FieldValue::Number),
+            (-1_000_000i64..1_000_000).prop_map(|n| FieldValue::Number(n as f64)),
+            (1900i16..2100, 1i8..=12, 1i8..=28)
+                .prop_map(|(y, m, d)| FieldValue::Date(jiff::civil::date(y, m, d))),
+            (
+                -90.0f64..=90.0,
+                -180.0f64..=180.0,
+                proptest::option::of("[A-Za-z ,]{1,20}")
+            )
+                .prop_map(|(lat, lon, place)| FieldValue::Location(Location {
+                    lat,
+                    lon,
+                    place
+                })),
+        ]
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = FieldValue> {
+        use proptest::prelude::*;
+        prop_oneof![
+            scalar(),
+            proptest::collection::vec(scalar(), 0..5).prop_map(FieldValue::List)
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever a field holds goes out as JSON and comes back the same.
+        #[test]
+        fn every_value_round_trips(
+            value in value(),
+            label in proptest::option::of("[A-Z_&|()]{1,12}"),
+        ) {
+            use proptest::prelude::*;
+            let field = Field { value, label: label.as_deref().map(Label::from) };
+            let json = serde_json::to_string(&field).unwrap();
+            let back: Field = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, field);
+        }
+
+        /// No JSON value makes the parser panic: it is a value or an error.
+        #[test]
+        fn any_json_is_parsed_or_refused(json in "[\\[\\]{}:,\"a-z0-9. -]{0,40}") {
+            let _ = serde_json::from_str::<Field>(&format!("{{\"value\": {json}}}"));
         }
     }
 }
