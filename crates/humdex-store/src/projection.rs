@@ -15,6 +15,8 @@ use crate::{Result, Store};
 
 /// How many journal entries a projection takes per step.
 const STEP: u32 = 1000;
+/// How long a projection lets new commits gather before it applies them.
+const COALESCE: Duration = Duration::from_millis(100);
 
 /// State derived from the journal.
 #[async_trait]
@@ -90,6 +92,9 @@ async fn tail(store: Store, projection: Arc<dyn Projection>, applied: watch::Sen
                 if !more {
                     // Woken by this node's commits; the timeout catches other nodes' commits.
                     let _ = tokio::time::timeout(Duration::from_secs(1), head.changed()).await;
+                    // Under load, a step per commit would contend with the writer for the write
+                    // lock and add a flush of its own each time; a short pause lets commits gather.
+                    tokio::time::sleep(COALESCE).await;
                 }
             }
             Err(error) => {

@@ -209,6 +209,7 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
+                let (actor, origin, new, idempotency) = (actor.clone(), origin.clone(), new.clone(), idempotency.clone());
                 Box::pin(async move {
                     if let Some(key) = &idempotency {
                         let earlier = sqlx::query(
@@ -336,6 +337,7 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
+                let (actor, patch) = (actor.clone(), patch.clone());
                 Box::pin(async move {
                     let previous = load(connection, id).await?;
                     check_version(&previous, Some(expected_version))?;
@@ -370,6 +372,7 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
+                let (actor, assignee) = (actor.clone(), assignee.clone());
                 Box::pin(async move {
                     let previous = load(connection, id).await?;
                     check_version(&previous, expected_version)?;
@@ -409,6 +412,7 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
+                let actor = actor.clone();
                 Box::pin(async move {
                     let previous = load(connection, id).await?;
                     let Some(Assignee::Pool(pool)) = &previous.assignee else {
@@ -459,9 +463,12 @@ impl Store {
             media_type,
             size: content.len() as u64,
         };
+        // Shared, not copied, when the batch is replayed.
+        let content = std::sync::Arc::new(content);
         self.inner
             .writer
             .write(Box::new(move |connection| {
+                let (actor, attachment, content) = (actor.clone(), attachment.clone(), content.clone());
                 Box::pin(async move {
                     let previous = load(connection, id).await?;
                     if previous.attachments.contains(&attachment) {
@@ -470,7 +477,7 @@ impl Store {
                     sqlx::query("INSERT INTO blobs (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
                         .bind(&attachment.sha256)
                         .bind(i64::try_from(attachment.size).unwrap_or(i64::MAX))
-                        .bind(content)
+                        .bind(content.as_slice())
                         .execute(&mut *connection)
                         .await?;
                     let mut record = previous.clone();

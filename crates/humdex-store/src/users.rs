@@ -57,6 +57,7 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
+                let (actor, user, authorizations) = (actor.clone(), user.clone(), authorizations.clone());
                 Box::pin(async move {
                     let name = user.username.as_str();
                     let exists = sqlx::query("SELECT 1 AS found FROM users WHERE username = $1")
@@ -185,6 +186,7 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
+                let (actor, name, members) = (actor.clone(), name.clone(), members.clone());
                 Box::pin(async move {
                     for member in &members {
                         let found = sqlx::query("SELECT 1 AS found FROM users WHERE username = $1")

@@ -93,6 +93,17 @@ impl Drop for TestDatabase {
                 .ok()?;
             runtime.block_on(async {
                 let mut connection = PgConnection::connect(&admin_url).await.ok()?;
+                // The test's store may still hold a transaction open in the schema (a projection
+                // mid-step), and the test's runtime is blocked in this Drop, so it would never
+                // finish: end the test's connections first.
+                let terminate = format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = '{schema}'"
+                );
+                connection
+                    .execute(sqlx::AssertSqlSafe(terminate))
+                    .await
+                    .ok()?;
                 connection
                     .execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
                     .await
