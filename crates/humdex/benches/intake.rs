@@ -9,8 +9,8 @@
 //!    (SQLite in WAL mode with `synchronous=FULL`), inserting documents the size of the stored
 //!    records into a table of its own, [`RAW_BATCH`] to a transaction, the size of batch the
 //!    store's group commit forms under the HTTP load. What the database alone can do.
-//! 2. **store**: `Store::create_record` from `C` concurrent tasks. Adds the writer's group commit
-//!    with a savepoint per write, the record's indexes, its first version and its journal entry.
+//! 2. **store**: `Store::create_record` from `C` concurrent tasks. Adds the writer's group commit,
+//!    the record's indexes, its first version and its journal entry.
 //! 3. **http**: the real server on a loopback socket, driven by `C` concurrent keep-alive clients
 //!    that POST `/api/v1/records`. Adds hyper, axum, the session lookup, JSON and the dashboard
 //!    projection tailing the journal.
