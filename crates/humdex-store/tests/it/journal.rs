@@ -314,3 +314,74 @@ async fn journal_after_reads_in_pages() {
         );
     }
 }
+
+/// Two nodes sharing one PostgreSQL write at once while a third tails the journal: the tailer,
+/// reading `seq > last` as fast as it can, must never step over an entry that becomes visible
+/// later (a sequence taken by a transaction that commits after a higher one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_tailer_never_skips_entries_committed_out_of_order() {
+    let Some(database) = humdex_testkit::TestDatabase::postgres().await else {
+        return;
+    };
+    let nodes = [
+        humdex_store::Store::open(&database.url).await.unwrap(),
+        humdex_store::Store::open(&database.url).await.unwrap(),
+    ];
+    let tailer = humdex_store::Store::open(&database.url).await.unwrap();
+    let start = tailer.journal_head().await.unwrap();
+
+    let mut writers = Vec::new();
+    for (index, node) in nodes.iter().enumerate() {
+        for client in 0..8 {
+            let node = node.clone();
+            writers.push(tokio::spawn(async move {
+                for n in 0..40 {
+                    let title = format!("node {index} client {client} record {n}");
+                    node.create_record(
+                        "ana",
+                        record(Kind::Report, &title),
+                        Channel::Api,
+                        None,
+                        now(),
+                    )
+                    .await
+                    .unwrap();
+                }
+            }));
+        }
+    }
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writing = done.clone();
+    let tail = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        let mut last = start;
+        loop {
+            let finished = writing.load(std::sync::atomic::Ordering::SeqCst);
+            let changes = tailer.journal_after(last, 100).await.unwrap();
+            if changes.is_empty() && finished {
+                return (seen, tailer);
+            }
+            for change in changes {
+                last = change.seq;
+                seen.push(change.seq);
+            }
+        }
+    });
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (seen, tailer) = tail.await.unwrap();
+    let all: Vec<_> = tailer
+        .journal_after(start, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|change| change.seq)
+        .collect();
+    assert_eq!(all.len(), 640);
+    assert_eq!(
+        seen, all,
+        "postgres: the tailer skipped entries that became visible late"
+    );
+}
