@@ -20,6 +20,28 @@ pub(crate) struct Entry<'a> {
     pub previous_state: Option<State>,
 }
 
+impl<'a> Entry<'a> {
+    /// An entry about something other than a record (a user, a pool): no kind, no states.
+    pub fn about(
+        change: ChangeKind,
+        subject: &'a str,
+        version: i64,
+        actor: &'a str,
+        at: Timestamp,
+    ) -> Self {
+        Self {
+            change,
+            subject,
+            version,
+            actor,
+            at,
+            kind: None,
+            state: None,
+            previous_state: None,
+        }
+    }
+}
+
 pub(crate) async fn append(connection: &mut AnyConnection, entry: Entry<'_>) -> Result<Seq> {
     let row = sqlx::query(
         "INSERT INTO journal (change, subject, version, actor, at_ms, kind, state, previous_state) \

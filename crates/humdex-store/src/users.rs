@@ -78,16 +78,7 @@ impl Store {
                     .bind(now.as_millisecond())
                     .execute(&mut *connection)
                     .await?;
-                    let seq = journal::append(connection, Entry {
-                        change: ChangeKind::UserAdded,
-                        subject: name,
-                        version: 1,
-                        actor: &actor,
-                        at: now,
-                        kind: None,
-                        state: None,
-                        previous_state: None,
-                    })
+                    let seq = journal::append(connection, Entry::about(ChangeKind::UserAdded, name, 1, &actor, now))
                     .await?;
                     Ok(Written { output: (), last_seq: Some(seq) })
                 })
@@ -213,16 +204,7 @@ impl Store {
                             .execute(&mut *connection)
                             .await?;
                     }
-                    let seq = journal::append(connection, Entry {
-                        change: ChangeKind::PoolChanged,
-                        subject: &name,
-                        version,
-                        actor: &actor,
-                        at: now,
-                        kind: None,
-                        state: None,
-                        previous_state: None,
-                    })
+                    let seq = journal::append(connection, Entry::about(ChangeKind::PoolChanged, &name, version, &actor, now))
                     .await?;
                     Ok(Written { output: version, last_seq: Some(seq) })
                 })
