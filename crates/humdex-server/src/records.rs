@@ -209,6 +209,19 @@ async fn get_record(
     Ok(([(ETAG, etag)], Json(record)).into_response())
 }
 
+/// Every version of a record, oldest first: what it said, and when, before each change.
+#[utoipa::path(get, path = "/api/v1/records/{id}/versions", tag = "records", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<Record>), (status = 404, body = ErrorBody)))]
+async fn record_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<RecordId>,
+) -> Result<Json<Vec<Record>>, ApiError> {
+    readable(&state, &caller, id).await?;
+    Ok(Json(state.store.record_versions(id).await?))
+}
+
 /// Edits a record. `If-Match` must carry the version edited; a stale one gets `409`.
 #[utoipa::path(patch, path = "/api/v1/records/{id}", tag = "records", security(("bearer" = [])),
     request_body = RecordPatch,
@@ -361,6 +374,7 @@ pub(crate) fn routes(max_attachment_bytes: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_record, list_records))
         .routes(routes!(get_record, patch_record))
+        .routes(routes!(record_versions))
         .routes(routes!(transition))
         .routes(routes!(claim))
         .routes(routes!(download_attachment))
