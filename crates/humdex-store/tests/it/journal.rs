@@ -1,6 +1,6 @@
 use humdex_model::{Assignee, Change, ChangeKind, Channel, Kind, RecordPatch, State};
 
-use crate::util::{OkOn, add_user, now, record, set_pool, stores};
+use crate::util::{OkOn, add_user, create, now, record, set_pool, stores};
 
 /// The parts of a change a test can predict: kind, subject, version, actor, record kind, state, previous state.
 type Expected = (
@@ -260,14 +260,7 @@ async fn journal_after_reads_in_pages() {
         let name = backend.name;
         let store = &backend.store;
         for index in 0..10 {
-            let id = store
-                .create_record(
-                    "ana",
-                    record(Kind::Report, &format!("record {index}")),
-                    Channel::Api,
-                    None,
-                    now(),
-                )
+            let id = create(store, "ana", Kind::Report, &format!("record {index}"))
                 .await
                 .ok_on(name)
                 .id;
@@ -337,15 +330,7 @@ async fn a_tailer_never_skips_entries_committed_out_of_order() {
             writers.push(tokio::spawn(async move {
                 for n in 0..40 {
                     let title = format!("node {index} client {client} record {n}");
-                    node.create_record(
-                        "ana",
-                        record(Kind::Report, &title),
-                        Channel::Api,
-                        None,
-                        now(),
-                    )
-                    .await
-                    .unwrap();
+                    create(&node, "ana", Kind::Report, &title).await.unwrap();
                 }
             }));
         }

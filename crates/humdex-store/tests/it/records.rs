@@ -8,7 +8,7 @@ use humdex_store::{Error, IdempotencyKey, RecordFilter};
 use jiff::civil::date;
 use sha2::{Digest, Sha256};
 
-use crate::util::{OkOn, add_user, field_name, later, now, record, set_pool, stores, text};
+use crate::util::{OkOn, add_user, create, field_name, later, now, record, set_pool, stores, text};
 
 fn source() -> Source {
     serde_json::from_value(
@@ -197,10 +197,7 @@ async fn record_without_a_source_gets_the_channel_unjudged() {
 async fn invalid_or_unknown_records_are_refused() {
     for backend in stores().await {
         let name = backend.name;
-        let blank = backend
-            .store
-            .create_record("ana", record(Kind::Report, " "), Channel::Api, None, now())
-            .await;
+        let blank = create(&backend.store, "ana", Kind::Report, " ").await;
         assert!(
             matches!(&blank, Err(Error::Invalid(invalid)) if invalid.field.as_deref() == Some("title")),
             "{name}: {blank:?}"
@@ -575,14 +572,7 @@ async fn idempotency_key_replays_the_first_record() {
         );
 
         // Without a key, the same request makes a new record each time.
-        let keyless = store
-            .create_record(
-                "ana",
-                record(Kind::Report, "first"),
-                Channel::Api,
-                None,
-                now(),
-            )
+        let keyless = create(store, "ana", Kind::Report, "first")
             .await
             .ok_on(name);
         assert!(!keyless.replayed && keyless.id != first.id, "{name}");
@@ -765,25 +755,11 @@ async fn attachments_are_stored_once_and_read_back() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
-        let first = store
-            .create_record(
-                "ana",
-                record(Kind::Report, "one"),
-                Channel::Api,
-                None,
-                now(),
-            )
+        let first = create(store, "ana", Kind::Report, "one")
             .await
             .ok_on(name)
             .id;
-        let second = store
-            .create_record(
-                "ana",
-                record(Kind::Report, "two"),
-                Channel::Api,
-                None,
-                now(),
-            )
+        let second = create(store, "ana", Kind::Report, "two")
             .await
             .ok_on(name)
             .id;
@@ -919,14 +895,7 @@ async fn attachments_are_stored_once_and_read_back() {
             matches!(unknown, Err(Error::NotFound)),
             "{name}: {unknown:?}"
         );
-        let third = store
-            .create_record(
-                "ana",
-                record(Kind::Report, "three"),
-                Channel::Api,
-                None,
-                now(),
-            )
+        let third = create(store, "ana", Kind::Report, "three")
             .await
             .ok_on(name)
             .id;

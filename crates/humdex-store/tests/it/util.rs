@@ -109,3 +109,21 @@ pub async fn set_pool(backend: &Backend, name: &str, members: &[&str]) {
         .await
         .ok_on(backend.name);
 }
+
+/// Takes in a record of `kind` titled `title` through the API channel, without an idempotency key.
+pub async fn create(
+    store: &humdex_store::Store,
+    actor: &str,
+    kind: Kind,
+    title: &str,
+) -> humdex_store::Result<humdex_store::Created> {
+    store
+        .create_record(
+            actor,
+            record(kind, title),
+            humdex_model::Channel::Api,
+            None,
+            now(),
+        )
+        .await
+}

@@ -1,18 +1,14 @@
 use humdex_model::{Assignee, ChangeKind, Channel, Kind, State};
 use humdex_store::Error;
 
-use crate::util::{OkOn, add_user, now, record, set_pool, stores};
+use crate::util::{OkOn, add_user, create, now, record, set_pool, stores};
 
 #[tokio::test]
 async fn legal_path_moves_through_every_state() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
-        let id = store
-            .create_record("ana", record(Kind::Report, "t"), Channel::Api, None, now())
-            .await
-            .ok_on(name)
-            .id;
+        let id = create(store, "ana", Kind::Report, "t").await.ok_on(name).id;
         let path = [
             State::Analysis,
             State::Dissemination,
@@ -74,8 +70,7 @@ async fn illegal_transition_changes_nothing() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
-        let id = store
-            .create_record("ana", record(Kind::Request, "t"), Channel::Api, None, now())
+        let id = create(store, "ana", Kind::Request, "t")
             .await
             .ok_on(name)
             .id;
@@ -161,11 +156,7 @@ async fn assignees_must_exist() {
         let store = &backend.store;
         add_user(&backend, "ana").await;
         set_pool(&backend, "triage", &["ana"]).await;
-        let id = store
-            .create_record("ana", record(Kind::Report, "t"), Channel::Api, None, now())
-            .await
-            .ok_on(name)
-            .id;
+        let id = create(store, "ana", Kind::Report, "t").await.ok_on(name).id;
         let head = store.journal_head().await.ok_on(name);
 
         for ghost in [
@@ -300,14 +291,7 @@ async fn pool_members_claim_pool_records() {
             matches!(claimed_again, Err(Error::NotPoolAssigned)),
             "{name}: {claimed_again:?}"
         );
-        let unassigned = store
-            .create_record(
-                "ben",
-                record(Kind::Report, "nobody's"),
-                Channel::Api,
-                None,
-                now(),
-            )
+        let unassigned = create(store, "ben", Kind::Report, "nobody's")
             .await
             .ok_on(name)
             .id;

@@ -1,10 +1,10 @@
 use std::collections::BTreeSet;
 
-use humdex_model::{ChangeKind, Channel, Kind, RecordId, RecordPatch, State};
+use humdex_model::{ChangeKind, Kind, RecordId, RecordPatch, State};
 use humdex_store::{Error, RecordFilter};
 use tokio::task::JoinSet;
 
-use crate::util::{OkOn, now, record, stores};
+use crate::util::{OkOn, create, now, stores};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_all_commit() {
@@ -19,15 +19,7 @@ async fn concurrent_creates_all_commit() {
                 } else {
                     Kind::Request
                 };
-                store
-                    .create_record(
-                        "ana",
-                        record(kind, &format!("record {index}")),
-                        Channel::Api,
-                        None,
-                        now(),
-                    )
-                    .await
+                create(&store, "ana", kind, &format!("record {index}")).await
             });
         }
         let mut ids = BTreeSet::new();
@@ -86,14 +78,7 @@ async fn failing_writes_fail_alone() {
         let store = &backend.store;
         let mut existing = Vec::new();
         for index in 0..40 {
-            let id = store
-                .create_record(
-                    "ana",
-                    record(Kind::Report, &format!("existing {index}")),
-                    Channel::Api,
-                    None,
-                    now(),
-                )
+            let id = create(store, "ana", Kind::Report, &format!("existing {index}"))
                 .await
                 .ok_on(name)
                 .id;
@@ -122,16 +107,11 @@ async fn failing_writes_fail_alone() {
                     ..Default::default()
                 };
                 let result = match &write {
-                    Write::Create => store
-                        .create_record(
-                            "ben",
-                            record(Kind::Request, &format!("new {position}")),
-                            Channel::Api,
-                            None,
-                            now(),
-                        )
-                        .await
-                        .map(|created| created.version),
+                    Write::Create => {
+                        create(&store, "ben", Kind::Request, &format!("new {position}"))
+                            .await
+                            .map(|created| created.version)
+                    }
                     Write::Update(id) => store.update_record("ben", *id, 1, patch, now()).await,
                     Write::StaleUpdate(id) => {
                         store.update_record("ben", *id, 0, patch, now()).await
