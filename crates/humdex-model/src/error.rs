@@ -30,3 +30,23 @@ impl fmt::Display for InvalidInput {
 
 /// Result of validating model input.
 pub type Result<T, E = InvalidInput> = std::result::Result<T, E>;
+
+/// A write the writer's own privileges do not allow, such as a label they do not satisfy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Denied {
+    /// Dotted path of the value at fault, such as `fields.city.label`.
+    pub field: Option<String>,
+    /// What is not allowed, for a person to read.
+    pub message: String,
+}
+
+impl Denied {
+    /// A refusal about the value at `field`.
+    pub fn at(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+}

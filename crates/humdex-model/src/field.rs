@@ -302,9 +302,6 @@ impl Field {
             }
             _ => {}
         }
-        if let Some(label) = &self.label {
-            label.validate(&format!("{path}.label"))?;
-        }
         Ok(())
     }
 }

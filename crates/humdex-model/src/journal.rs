@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Kind, State};
+use crate::{Kind, Label, State};
 
 /// A journal position. Sequence numbers grow with every change and become visible in order.
 pub type Seq = i64;
@@ -27,6 +27,30 @@ pub enum ChangeKind {
     UserAdded,
     /// A pool was created or its members changed.
     PoolChanged,
+    /// A record's labels changed (with or without other content).
+    RecordRelabelled,
+    /// An admin defined an authorization that labels may name.
+    AuthorizationDefined,
+    /// A user's authorizations were granted or revoked.
+    AuthorizationsChanged,
+    /// A record version was released to users or pools.
+    RecordDisseminated,
+    /// A user's password was changed, by themselves or reset by an admin.
+    PasswordChanged,
+    /// A user was disabled: they cannot sign in, and their sessions and tokens stop working.
+    UserDisabled,
+    /// A disabled user was enabled again.
+    UserEnabled,
+    /// A user turned on a second factor (TOTP).
+    MfaEnabled,
+    /// A user's second factor was turned off, by themselves or by an admin.
+    MfaDisabled,
+    /// The roles that must use a second factor changed.
+    MfaPolicyChanged,
+    /// An API token was created; the subject is the token's id.
+    TokenCreated,
+    /// An API token was revoked; the subject is the token's id.
+    TokenRevoked,
 }
 
 impl ChangeKind {
@@ -40,6 +64,18 @@ impl ChangeKind {
             Self::AttachmentAdded => "attachment_added",
             Self::UserAdded => "user_added",
             Self::PoolChanged => "pool_changed",
+            Self::PasswordChanged => "password_changed",
+            Self::UserDisabled => "user_disabled",
+            Self::UserEnabled => "user_enabled",
+            Self::MfaEnabled => "mfa_enabled",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::MfaPolicyChanged => "mfa_policy_changed",
+            Self::TokenCreated => "token_created",
+            Self::TokenRevoked => "token_revoked",
+            Self::RecordRelabelled => "record_relabelled",
+            Self::AuthorizationDefined => "authorization_defined",
+            Self::AuthorizationsChanged => "authorizations_changed",
+            Self::RecordDisseminated => "record_disseminated",
         }
     }
 }
@@ -51,7 +87,8 @@ pub struct Change {
     pub seq: Seq,
     /// What happened.
     pub change: ChangeKind,
-    /// What it happened to: a record id, a username or a pool name.
+    /// What it happened to: a record id, a username, a pool name, an API token's id, or
+    /// `mfa_policy`.
     pub subject: String,
     /// The subject's version after the change.
     pub version: i64,
@@ -69,4 +106,46 @@ pub struct Change {
     /// For record changes: the workflow state before the change (none for a new record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_state: Option<State>,
+    /// For record changes: the record's label after the change; readers who do not satisfy it
+    /// do not see the entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
+    /// For record changes: the record's label before the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_label: Option<Label>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChangeKind;
+
+    #[test]
+    fn stored_names_match_the_json_names() {
+        for kind in [
+            ChangeKind::RecordCreated,
+            ChangeKind::RecordUpdated,
+            ChangeKind::RecordTransitioned,
+            ChangeKind::RecordClaimed,
+            ChangeKind::AttachmentAdded,
+            ChangeKind::UserAdded,
+            ChangeKind::PoolChanged,
+            ChangeKind::RecordRelabelled,
+            ChangeKind::AuthorizationDefined,
+            ChangeKind::AuthorizationsChanged,
+            ChangeKind::PasswordChanged,
+            ChangeKind::UserDisabled,
+            ChangeKind::UserEnabled,
+            ChangeKind::MfaEnabled,
+            ChangeKind::MfaDisabled,
+            ChangeKind::MfaPolicyChanged,
+            ChangeKind::TokenCreated,
+            ChangeKind::TokenRevoked,
+        ] {
+            // The journal stores `as_str` and reads it back through serde.
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.as_str().to_owned())
+            );
+        }
+    }
 }

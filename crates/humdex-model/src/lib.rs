@@ -6,19 +6,25 @@
 //! valid record looks like. It must not do I/O: the clock comes in as a parameter.
 #![warn(missing_docs)]
 
+mod dissemination;
 mod error;
 mod field;
 mod journal;
+mod label;
 mod record;
 mod user;
+mod view;
 mod workflow;
 
-pub use error::{InvalidInput, Result};
+pub use dissemination::{Dissemination, HandlingCode, NewDissemination};
+pub use error::{Denied, InvalidInput, Result};
 pub use field::{Field, FieldJson, FieldName, FieldValue, Location, ValueType};
 pub use journal::{Change, ChangeKind, Seq};
+pub use label::{AuthorizationDefinition, Label, LabelError};
 pub use record::{
-    Attachment, Channel, Credibility, Kind, Label, NewRecord, Priority, Record, RecordId,
+    Attachment, Channel, Credibility, Kind, NewRecord, Priority, Record, RecordId,
     RecordPatch, Reliability, Source,
 };
 pub use user::{Role, User, Username};
+pub use view::{Reader, RecordPointer, RecordView, Sight, VisibleRecord};
 pub use workflow::{Assignee, State};

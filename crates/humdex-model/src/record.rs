@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::{ContextV7, Uuid};
 
 use crate::field::FieldJson;
-use crate::{Assignee, Field, FieldName, InvalidInput, State};
+use crate::{Assignee, Field, FieldName, InvalidInput, Label, State};
 
 /// A record's id: a UUIDv7, so ids sort by creation time and pages can use them as cursors.
 /// Ids made in one process are strictly increasing, even within one millisecond.
@@ -174,35 +174,6 @@ impl Source {
     }
 }
 
-/// An access expression (Accumulo syntax, such as `LE&(VICTIM_PII|CASEWORK)`) that a reader's
-/// authorizations must satisfy.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(transparent)]
-pub struct Label(String);
-
-impl Label {
-    /// The expression as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub(crate) fn validate(&self, path: &str) -> Result<(), InvalidInput> {
-        if self.0.trim().is_empty() || self.0.len() > 1024 {
-            return Err(InvalidInput::at(
-                path,
-                "a label is a non-empty access expression of at most 1024 bytes",
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl From<&str> for Label {
-    fn from(text: &str) -> Self {
-        Self(text.to_owned())
-    }
-}
-
 /// Urgency, 1 (most urgent) to 5; 3 when not given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(transparent)]
@@ -237,6 +208,9 @@ pub struct Attachment {
     pub media_type: String,
     /// Size in bytes.
     pub size: u64,
+    /// The access expression a reader must satisfy to see the file, besides the record's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<Label>,
 }
 
 /// A record as stored: every version is kept, and the journal tells who changed what.
@@ -284,6 +258,13 @@ pub struct Record {
     pub due: Option<Date>,
     /// The access expression guarding the whole record.
     pub label: Option<Label>,
+    /// Whether readers without the record's label may still learn that it exists: they see its
+    /// id, kind, origin and point of contact, so they can ask for it.
+    #[serde(default)]
+    pub label_pointer: bool,
+    /// Whom to ask about the record; its creator when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_of_contact: Option<String>,
 }
 
 /// A record as submitted at intake.
@@ -300,6 +281,13 @@ pub struct NewRecord {
     /// The access expression guarding the whole record.
     #[serde(default)]
     pub label: Option<Label>,
+    /// Whether readers without the record's label may see that it exists (id, kind, origin and
+    /// point of contact).
+    #[serde(default)]
+    pub label_pointer: bool,
+    /// Whom to ask about the record; its creator when not given.
+    #[serde(default)]
+    pub point_of_contact: Option<String>,
     /// Structured fields by name.
     #[serde(default)]
     #[schema(value_type = BTreeMap<String, FieldJson>)]
@@ -331,7 +319,7 @@ const MAX_FIELDS: usize = 500;
 fn validate_parts<'a>(
     title: Option<&str>,
     narrative: Option<&str>,
-    label: Option<&Label>,
+    point_of_contact: Option<&str>,
     fields: impl Iterator<Item = (&'a FieldName, &'a Field)>,
 ) -> Result<(), InvalidInput> {
     if let Some(title) = title {
@@ -351,8 +339,11 @@ fn validate_parts<'a>(
             format!("a narrative is at most {MAX_NARRATIVE} bytes"),
         ));
     }
-    if let Some(label) = label {
-        label.validate("label")?;
+    if point_of_contact.is_some_and(|contact| contact.trim().is_empty() || contact.len() > MAX_TITLE) {
+        return Err(InvalidInput::at(
+            "point_of_contact",
+            format!("a point of contact is 1 to {MAX_TITLE} bytes"),
+        ));
     }
     for (name, field) in fields {
         field.validate(&format!("fields.{name}"))?;
@@ -372,9 +363,18 @@ impl NewRecord {
         validate_parts(
             Some(&self.title),
             Some(&self.narrative),
-            self.label.as_ref(),
+            self.point_of_contact.as_deref(),
             self.fields.iter(),
         )
+    }
+
+    /// Every label the record carries, with the path it is at.
+    pub fn labels(&self) -> impl Iterator<Item = (String, &Label)> {
+        let record = self.label.iter().map(|label| ("label".to_owned(), label));
+        let fields = self.fields.iter().filter_map(|(name, field)| {
+            Some((format!("fields.{name}.label"), field.label.as_ref()?))
+        });
+        record.chain(fields)
     }
 
     /// The stored record, version 1, in the intake state.
@@ -405,6 +405,8 @@ impl NewRecord {
             priority: self.priority,
             due: self.due,
             label: self.label,
+            label_pointer: self.label_pointer,
+            point_of_contact: self.point_of_contact,
         }
     }
 }
@@ -423,6 +425,12 @@ pub struct RecordPatch {
     /// A new record label, or `null` to remove it.
     #[serde(default, deserialize_with = "present")]
     pub label: Option<Option<Label>>,
+    /// Whether readers without the record's label may see that it exists.
+    #[serde(default)]
+    pub label_pointer: Option<bool>,
+    /// A new point of contact, or `null` to fall back to the creator.
+    #[serde(default, deserialize_with = "present")]
+    pub point_of_contact: Option<Option<String>>,
     /// Fields to set, or to remove with `null`.
     #[serde(default)]
     #[schema(value_type = BTreeMap<String, FieldJson>)]
@@ -452,7 +460,7 @@ impl RecordPatch {
         validate_parts(
             self.title.as_deref(),
             self.narrative.as_deref(),
-            self.label.as_ref().and_then(Option::as_ref),
+            self.point_of_contact.as_ref().and_then(Option::as_deref),
             self.fields
                 .iter()
                 .filter_map(|(name, field)| Some((name, field.as_ref()?))),
@@ -465,6 +473,12 @@ impl RecordPatch {
         }
         if let Some(label) = self.label {
             record.label = label;
+        }
+        if let Some(pointer) = self.label_pointer {
+            record.label_pointer = pointer;
+        }
+        if let Some(contact) = self.point_of_contact {
+            record.point_of_contact = contact;
         }
         for (name, field) in self.fields {
             match field {
@@ -488,6 +502,30 @@ impl RecordPatch {
             record.due = due;
         }
         Ok(())
+    }
+
+    /// Every label the patch writes, with the path it is at.
+    pub fn labels(&self) -> impl Iterator<Item = (String, &Label)> {
+        let record = self
+            .label
+            .iter()
+            .flatten()
+            .map(|label| ("label".to_owned(), label));
+        let fields = self.fields.iter().filter_map(|(name, field)| {
+            Some((format!("fields.{name}.label"), field.as_ref()?.label.as_ref()?))
+        });
+        record.chain(fields)
+    }
+
+    /// Whether the patch changes any label of `record` (or its pointer marking).
+    pub fn relabels(&self, record: &Record) -> bool {
+        self.label.as_ref().is_some_and(|label| *label != record.label)
+            || self.label_pointer.is_some_and(|pointer| pointer != record.label_pointer)
+            || self.fields.iter().any(|(name, field)| {
+                let before = record.fields.get(name).and_then(|field| field.label.as_ref());
+                let after = field.as_ref().and_then(|field| field.label.as_ref());
+                before != after
+            })
     }
 
     /// Whether the patch changes nothing.

@@ -29,8 +29,10 @@ pub struct JournalQuery {
 /// A page of the journal.
 #[derive(Serialize, ToSchema)]
 pub struct JournalPage {
-    /// The entries, in order.
+    /// The entries the caller may see, in order.
     changes: Vec<Change>,
+    /// Pass as `after` for the next page: entries the caller may not see are skipped past.
+    next_after: Seq,
     /// The highest sequence in the journal.
     head: Seq,
 }
@@ -90,8 +92,15 @@ async fn journal(
         ));
     }
     let head = state.store.journal_head().await?;
-    let changes = state.store.journal_after(after, limit).await?;
-    Ok(Json(JournalPage { changes, head }))
+    let (changes, read_to) = state
+        .store
+        .journal_for(&caller.reader(), after, limit)
+        .await?;
+    Ok(Json(JournalPage {
+        changes,
+        next_after: read_to,
+        head,
+    }))
 }
 
 async fn status(state: &AppState) -> Result<(Seq, ProjectionStatus), ApiError> {
@@ -113,7 +122,7 @@ async fn dashboard(
     caller: Caller,
 ) -> Result<Json<Dashboard>, ApiError> {
     caller.must_work_records()?;
-    let counts = state.store.state_counts().await?;
+    let counts = state.store.state_counts(&caller.reader()).await?;
     let (_, projection) = status(&state).await?;
     Ok(Json(Dashboard {
         states: counts.counts,

@@ -1,4 +1,5 @@
-//! The Humdex HTTP API over axum: sign-in and sessions ([`auth`]), record intake, reads, edits and
+//! The Humdex HTTP API over axum: sign-in, sessions, second factors, lockout and API tokens
+//! ([`auth`]), with CSRF protection, security headers and rate limits; record intake, reads, edits and
 //! workflow ([`records`]), analyst pools, the journal and the dashboard, and the OpenAPI
 //! description generated from the handlers at `/api/v1/openapi.json`.
 //!
@@ -7,11 +8,17 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+mod csrf;
+mod disseminations;
+mod headers;
 mod http;
 mod journal;
 mod pools;
+mod privileges;
+mod ratelimit;
 mod records;
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::Router;
@@ -23,7 +30,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
+pub use csrf::CSRF_HEADER;
 pub use http::error::ApiError;
+pub use http::extract::ClientAddress;
 
 /// Limits of the API.
 #[derive(Debug, Clone)]
@@ -32,6 +41,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The largest attachment accepted.
     pub max_attachment_bytes: usize,
+    /// The rate limit per client address on sign-in and the other routes that check a password
+    /// or code.
+    pub auth_rate_limit: RateLimit,
 }
 
 impl Default for Config {
@@ -39,8 +51,21 @@ impl Default for Config {
         Self {
             max_body_bytes: 2 * 1024 * 1024,
             max_attachment_bytes: 64 * 1024 * 1024,
+            auth_rate_limit: RateLimit {
+                burst: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+                per_minute: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
+            },
         }
     }
+}
+
+/// A rate limit per client address: a burst, refilled at a steady rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// How many requests may come at once.
+    pub burst: NonZeroU32,
+    /// How many requests a minute refill it.
+    pub per_minute: NonZeroU32,
 }
 
 /// The clock handlers read, a parameter so tests can set the time.
@@ -56,6 +81,8 @@ pub struct AppState {
     /// whether or not the user exists.
     decoy_hash: String,
     config: Config,
+    /// The rate limit of sign-in (see [`Config::auth_rate_limit`]).
+    auth_limiter: ratelimit::Limiter,
 }
 
 impl AppState {
@@ -68,6 +95,7 @@ impl AppState {
         Ok(Self {
             store,
             state_counts,
+            auth_limiter: ratelimit::Limiter::new(config.auth_rate_limit, clock.clone()),
             clock,
             decoy_hash: auth::decoy_hash()?,
             config,
@@ -99,7 +127,9 @@ impl AppState {
     info(title = "Humdex API", description = "Intelligence intake, analysis workflow and journal of a Humdex node."),
     modifiers(&BearerAuth),
     tags(
-        (name = "auth", description = "Sign-in and sessions"),
+        (name = "auth", description = "Sign-in, sessions, second factors and passwords"),
+        (name = "users", description = "Accounts and the second-factor policy, for admins"),
+        (name = "tokens", description = "API tokens for machines"),
         (name = "records", description = "Reports and requests"),
         (name = "workflow", description = "Workflow moves, assignment and pools"),
         (name = "journal", description = "The journal, counters and health"),
@@ -122,10 +152,12 @@ impl utoipa::Modify for BearerAuth {
 /// The whole API as a router.
 pub fn app(state: AppState) -> Router {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(auth::routes())
+        .merge(auth::routes(&state))
         .merge(records::routes(state.config.max_attachment_bytes))
         .merge(pools::routes())
         .merge(journal::routes())
+        .merge(privileges::routes())
+        .merge(disseminations::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router
@@ -135,6 +167,7 @@ pub fn app(state: AppState) -> Router {
         )
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

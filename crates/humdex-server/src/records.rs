@@ -7,8 +7,8 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use humdex_model::{
-    Assignee, Attachment, Channel, Kind, NewRecord, Record, RecordId, RecordPatch,
-    State as WorkflowState,
+    Assignee, Attachment, Channel, Kind, Label, NewRecord, Record, RecordId, RecordPatch,
+    RecordView, State as WorkflowState, VisibleRecord,
 };
 use humdex_store::{IdempotencyKey, RecordFilter};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -34,8 +34,11 @@ pub struct Written {
 /// A page of records.
 #[derive(Serialize, ToSchema)]
 pub struct RecordList {
-    /// The records, newest first.
-    records: Vec<Record>,
+    /// The records, newest first: each as the caller may see it (fields above their clearance
+    /// are `{"withheld": true}`; a pointer record shows only its id, kind, origin and point of
+    /// contact).
+    #[schema(value_type = Vec<Record>)]
+    records: Vec<RecordView>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<RecordId>,
@@ -88,6 +91,9 @@ fn present<'de, D: Deserializer<'de>>(
 pub struct Upload {
     /// The file's name.
     filename: String,
+    /// The access expression guarding the file, besides the record's label.
+    #[param(value_type = Option<String>)]
+    label: Option<Label>,
 }
 
 /// What an upload answers.
@@ -135,7 +141,7 @@ async fn create_record(
     let created = state
         .store
         .create_record(
-            caller.name(),
+            &caller.reader(),
             body.value,
             Channel::Api,
             idempotency,
@@ -177,24 +183,21 @@ async fn list_records(
         state: query.state,
         assignee: query.assignee,
         kind: query.kind,
-        created_by: caller.only_own_records().map(str::to_owned),
     };
-    let page = state.store.records(&filter, query.cursor, limit).await?;
+    let page = state
+        .store
+        .records(&caller.reader(), &filter, query.cursor, limit)
+        .await?;
     Ok(Json(RecordList {
         records: page.records,
         next_cursor: page.next_cursor,
     }))
 }
 
-async fn readable(state: &AppState, caller: &Caller, id: RecordId) -> Result<Record, ApiError> {
-    let record = state.store.record(id).await?;
-    if !caller.may_read_record_of(&record.created_by) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(record)
-}
-
-/// Reads a record. The `ETag` is its version, for `If-Match` on the next edit.
+/// Reads a record as the caller may see it: fields above their clearance come back as
+/// `{"withheld": true}`; a record above it is `404`, unless it is a pointer, which shows only its
+/// id, kind, origin and point of contact. The `ETag` is the version, for `If-Match` on the next
+/// edit.
 #[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Record), (status = 404, body = ErrorBody)))]
@@ -203,13 +206,18 @@ async fn get_record(
     caller: Caller,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Response, ApiError> {
-    let record = readable(&state, &caller, id).await?;
-    let etag =
-        HeaderValue::try_from(format!("\"{}\"", record.version)).map_err(|_| ApiError::Internal)?;
-    Ok(([(ETAG, etag)], Json(record)).into_response())
+    let view = state.store.record(&caller.reader(), id).await?;
+    let mut response = Json(&view).into_response();
+    if let RecordView::Full(visible) = &view {
+        let etag = HeaderValue::try_from(format!("\"{}\"", visible.record().version))
+            .map_err(|_| ApiError::Internal)?;
+        response.headers_mut().insert(ETAG, etag);
+    }
+    Ok(response)
 }
 
-/// Every version of a record, oldest first: what it said, and when, before each change.
+/// Every version of a record the caller may see, oldest first: what it said, and when, before
+/// each change.
 #[utoipa::path(get, path = "/api/v1/records/{id}/versions", tag = "records", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Vec<Record>), (status = 404, body = ErrorBody)))]
@@ -217,9 +225,10 @@ async fn record_versions(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<RecordId>,
-) -> Result<Json<Vec<Record>>, ApiError> {
-    readable(&state, &caller, id).await?;
-    Ok(Json(state.store.record_versions(id).await?))
+) -> Result<Json<Vec<VisibleRecord>>, ApiError> {
+    Ok(Json(
+        state.store.record_versions(&caller.reader(), id).await?,
+    ))
 }
 
 /// Edits a record. `If-Match` must carry the version edited; a stale one gets `409`.
@@ -238,7 +247,7 @@ async fn patch_record(
     let expected = if_match(&headers)?.ok_or(ApiError::PreconditionRequired)?;
     let version = state
         .store
-        .update_record(caller.name(), id, expected, body.value, state.now())
+        .update_record(&caller.reader(), id, expected, body.value, state.now())
         .await?;
     Ok(Json(Written { id, version }))
 }
@@ -266,7 +275,7 @@ async fn transition(
     let expected = if_match(&headers)?;
     let version = state
         .store
-        .transition(caller.name(), id, to, assignee, expected, state.now())
+        .transition(&caller.reader(), id, to, assignee, expected, state.now())
         .await?;
     Ok(Json(Written { id, version }))
 }
@@ -281,7 +290,10 @@ async fn claim(
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<Written>, ApiError> {
     caller.must_work_records()?;
-    let version = state.store.claim(caller.name(), id, state.now()).await?;
+    let version = state
+        .store
+        .claim(&caller.reader(), id, state.now())
+        .await?;
     Ok(Json(Written { id, version }))
 }
 
@@ -297,8 +309,7 @@ async fn upload_attachment(
     ApiQuery(upload): ApiQuery<Upload>,
     request: Request,
 ) -> Result<(StatusCode, Json<Attached>), ApiError> {
-    readable(&state, &caller, id).await?;
-    let filename = upload.filename;
+    let Upload { filename, label } = upload;
     if filename.is_empty()
         || filename.len() > 255
         || filename.contains(['/', '\\'])
@@ -319,10 +330,11 @@ async fn upload_attachment(
     let (attachment, version) = state
         .store
         .attach(
-            caller.name(),
+            &caller.reader(),
             id,
             filename,
             media_type,
+            label,
             content.to_vec(),
             state.now(),
         )
@@ -345,8 +357,10 @@ async fn download_attachment(
     caller: Caller,
     ApiPath((id, sha256)): ApiPath<(RecordId, String)>,
 ) -> Result<Response, ApiError> {
-    readable(&state, &caller, id).await?;
-    let (attachment, content) = state.store.attachment(id, &sha256).await?;
+    let (attachment, content) = state
+        .store
+        .attachment(&caller.reader(), id, &sha256)
+        .await?;
     // Served as a download and never sniffed, so an uploaded page cannot run in our origin.
     let media_type = HeaderValue::try_from(attachment.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));

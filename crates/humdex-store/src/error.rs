@@ -1,4 +1,4 @@
-use humdex_model::{InvalidInput, State};
+use humdex_model::{Denied, InvalidInput, State};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,9 @@ pub enum Error {
     /// The input breaks a rule of the model.
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// The writer's privileges do not allow the write.
+    #[error(transparent)]
+    Denied(#[from] Denied),
     /// An idempotency key came back with a different request.
     #[error("this idempotency key was used for a different request")]
     IdempotencyKeyReused,

@@ -1,6 +1,6 @@
 //! Appending to and reading the journal.
 
-use humdex_model::{Change, ChangeKind, Kind, Seq, State};
+use humdex_model::{Change, ChangeKind, Kind, Label, Reader, Seq, State};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -18,6 +18,8 @@ pub(crate) struct Entry<'a> {
     pub kind: Option<Kind>,
     pub state: Option<State>,
     pub previous_state: Option<State>,
+    pub label: Option<&'a Label>,
+    pub previous_label: Option<&'a Label>,
 }
 
 impl<'a> Entry<'a> {
@@ -38,14 +40,16 @@ impl<'a> Entry<'a> {
             kind: None,
             state: None,
             previous_state: None,
+            label: None,
+            previous_label: None,
         }
     }
 }
 
 pub(crate) async fn append(connection: &mut AnyConnection, entry: Entry<'_>) -> Result<Seq> {
     let row = sqlx::query(
-        "INSERT INTO journal (change, subject, version, actor, at_ms, kind, state, previous_state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+        "INSERT INTO journal (change, subject, version, actor, at_ms, kind, state, previous_state, \
+         label, previous_label) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
     )
     .bind(entry.change.as_str())
     .bind(entry.subject)
@@ -55,6 +59,8 @@ pub(crate) async fn append(connection: &mut AnyConnection, entry: Entry<'_>) -> 
     .bind(entry.kind.map(Kind::as_str))
     .bind(entry.state.map(State::as_str))
     .bind(entry.previous_state.map(State::as_str))
+    .bind(entry.label.map(Label::as_str))
+    .bind(entry.previous_label.map(Label::as_str))
     .fetch_one(connection)
     .await?;
     Ok(row.try_get("seq")?)
@@ -67,7 +73,10 @@ pub(crate) async fn head(pool: &AnyPool) -> Result<Seq> {
     Ok(row.try_get("head")?)
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(row: &AnyRow, column: &str) -> Result<Option<T>> {
+fn parse<T: std::str::FromStr<Err: std::fmt::Display>>(
+    row: &AnyRow,
+    column: &str,
+) -> Result<Option<T>> {
     row.try_get::<Option<String>, _>(column)?
         .map(|text| text.parse().map_err(corrupt))
         .transpose()
@@ -85,6 +94,8 @@ fn change_from_row(row: &AnyRow) -> Result<Change> {
         kind: parse(row, "kind")?,
         state: parse(row, "state")?,
         previous_state: parse(row, "previous_state")?,
+        label: parse(row, "label")?,
+        previous_label: parse(row, "previous_label")?,
     })
 }
 
@@ -96,10 +107,13 @@ impl Store {
     /// has always committed before one that took a higher, so no entry can appear behind a
     /// reader's position. (The alternative, a snapshot-xmin guard, needs positions made of
     /// transaction id and sequence, which `after=SEQ` could not express.)
+    ///
+    /// Every entry, whoever may read its record: for projections, which apply labels downstream.
+    /// What people read goes through [`Store::journal_for`].
     pub async fn journal_after(&self, after: Seq, limit: u32) -> Result<Vec<Change>> {
         let rows = sqlx::query(
-            "SELECT seq, change, subject, version, actor, at_ms, kind, state, previous_state \
-             FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2",
+            "SELECT seq, change, subject, version, actor, at_ms, kind, state, previous_state, label, \
+             previous_label FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after)
         .bind(i64::from(limit))
@@ -108,8 +122,40 @@ impl Store {
         rows.iter().map(change_from_row).collect()
     }
 
+    /// The journal entries after `after` that `reader` may see, up to `limit` of them, and the
+    /// sequence the reader has read up to (to pass as `after` next time). Entries about records
+    /// whose label the reader does not satisfy, or that are not theirs to see, are left out.
+    pub async fn journal_for(
+        &self,
+        reader: &Reader,
+        mut after: Seq,
+        limit: u32,
+    ) -> Result<(Vec<Change>, Seq)> {
+        let mut shown = Vec::new();
+        loop {
+            let batch = self.journal_after(after, limit).await?;
+            let Some(last) = batch.last() else {
+                return Ok((shown, after));
+            };
+            after = last.seq;
+            for change in batch {
+                let visible = change.kind.is_none()
+                    || (reader.satisfies(change.label.as_ref())
+                        && reader.only_records_of().is_none());
+                let seq = change.seq;
+                if visible {
+                    shown.push(change);
+                    if shown.len() == limit as usize {
+                        return Ok((shown, seq));
+                    }
+                }
+            }
+        }
+    }
+
     /// The highest sequence in the journal.
     pub async fn journal_head(&self) -> Result<Seq> {
         head(self.pool()).await
     }
 }
+

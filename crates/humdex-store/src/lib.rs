@@ -10,10 +10,15 @@
 #![warn(missing_docs)]
 
 mod connect;
+mod disseminations;
 mod error;
 mod journal;
+mod lockout;
+mod mfa;
+mod privileges;
 mod projection;
 mod records;
+mod tokens;
 mod users;
 mod writer;
 
@@ -26,7 +31,10 @@ pub use connect::Backend;
 pub use error::{Error, Result};
 pub use projection::{Projection, ProjectionRunner, StateCounts, StateCountsProjection};
 pub use records::{Created, IdempotencyKey, RecordFilter, RecordPage};
-pub use users::{NewUser, Session};
+pub use lockout::FailureKey;
+pub use mfa::MfaState;
+pub use tokens::{ApiToken, NewApiToken, TokenGrant};
+pub use users::{Account, NewUser, Session};
 
 use humdex_model::Seq;
 use writer::Writer;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use humdex_model::{Change, Kind, Seq, State};
+use humdex_model::{Change, Kind, Label, Reader, Seq, State};
 use sqlx::{Acquire, Row};
 use tokio::sync::watch;
 
@@ -172,26 +172,30 @@ impl Projection for StateCountsProjection {
         if advanced.rows_affected() == 0 || last.seq <= stored {
             return Ok(());
         }
-        let mut deltas: BTreeMap<(Kind, State), i64> = BTreeMap::new();
+        // Counted per label, so that each reader is shown only the records they may see.
+        let label = |label: &Option<Label>| label.as_ref().map_or("", Label::as_str).to_owned();
+        let mut deltas: BTreeMap<(Kind, State, String), i64> = BTreeMap::new();
         for change in changes.iter().filter(|change| change.seq > stored) {
             let (Some(kind), Some(state)) = (change.kind, change.state) else {
                 continue;
             };
-            if change.previous_state == Some(state) {
-                continue;
-            }
-            *deltas.entry((kind, state)).or_default() += 1;
+            *deltas
+                .entry((kind, state, label(&change.label)))
+                .or_default() += 1;
             if let Some(previous) = change.previous_state {
-                *deltas.entry((kind, previous)).or_default() -= 1;
+                *deltas
+                    .entry((kind, previous, label(&change.previous_label)))
+                    .or_default() -= 1;
             }
         }
-        for ((kind, state), delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
+        for ((kind, state, label), delta) in deltas.into_iter().filter(|(_, delta)| *delta != 0) {
             sqlx::query(
-                "INSERT INTO state_counts (kind, state, count) VALUES ($1, $2, $3) \
-                 ON CONFLICT (kind, state) DO UPDATE SET count = state_counts.count + excluded.count",
+                "INSERT INTO state_counts (kind, state, label, count) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (kind, state, label) DO UPDATE SET count = state_counts.count + excluded.count",
             )
             .bind(kind.as_str())
             .bind(state.as_str())
+            .bind(label)
             .bind(delta)
             .execute(&mut *transaction)
             .await?;
@@ -202,23 +206,36 @@ impl Projection for StateCountsProjection {
 }
 
 impl Store {
-    /// The dashboard's counters, as far as the state-counts projection has got.
-    pub async fn state_counts(&self) -> Result<StateCounts> {
-        let rows = sqlx::query("SELECT kind, state, count FROM state_counts")
+    /// The dashboard's counters of the records `reader` may see, as far as the state-counts
+    /// projection has got. Readers who see only their own records get no counters.
+    pub async fn state_counts(&self, reader: &Reader) -> Result<StateCounts> {
+        let mut counts = StateCounts::default();
+        if reader.only_records_of().is_some() {
+            return Ok(counts);
+        }
+        let rows = sqlx::query("SELECT kind, state, label, count FROM state_counts WHERE count <> 0")
             .fetch_all(self.pool())
             .await?;
-        let mut counts = StateCounts::default();
         for row in rows {
+            let label: String = row.try_get("label")?;
+            let label = match label.as_str() {
+                "" => None,
+                text => Some(text.parse::<Label>().map_err(corrupt)?),
+            };
+            if !reader.satisfies(label.as_ref()) {
+                continue;
+            }
             let kind: Kind = row.try_get::<String, _>("kind")?.parse().map_err(corrupt)?;
             let state: State = row
                 .try_get::<String, _>("state")?
                 .parse()
                 .map_err(corrupt)?;
-            counts
+            *counts
                 .counts
                 .entry(state)
                 .or_default()
-                .insert(kind, row.try_get("count")?);
+                .entry(kind)
+                .or_default() += row.try_get::<i64, _>("count")?;
         }
         Ok(counts)
     }

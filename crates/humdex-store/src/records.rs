@@ -1,7 +1,8 @@
 //! Records: intake, reads, edits, workflow moves, claims and attachments.
 
 use humdex_model::{
-    Assignee, Attachment, ChangeKind, Channel, NewRecord, Record, RecordId, RecordPatch, State,
+    Assignee, Attachment, ChangeKind, Channel, Denied, Label, NewRecord, Reader, Record, RecordId,
+    RecordPatch, RecordView, Sight, State, VisibleRecord,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -44,15 +45,21 @@ pub struct RecordFilter {
     pub assignee: Option<Assignee>,
     /// Only records of this kind.
     pub kind: Option<humdex_model::Kind>,
-    /// Only records this user created.
-    pub created_by: Option<String>,
+}
+
+impl RecordFilter {
+    /// Whether the filter selects by something a pointer does not show, so that pointers must
+    /// stay out of the list lest they reveal it.
+    fn hides_pointers(&self) -> bool {
+        self.state.is_some() || self.assignee.is_some()
+    }
 }
 
 /// One page of a record list, newest first.
 #[derive(Debug, Clone)]
 pub struct RecordPage {
-    /// The records.
-    pub records: Vec<Record>,
+    /// The records, as the reader may see them.
+    pub records: Vec<RecordView>,
     /// The cursor for the next page, if there is one.
     pub next_cursor: Option<RecordId>,
 }
@@ -68,6 +75,45 @@ async fn load(connection: &mut AnyConnection, id: RecordId) -> Result<Record> {
         .await?
         .ok_or(Error::NotFound)?;
     serde_json::from_str(row.try_get("document")?).map_err(corrupt)
+}
+
+/// Loads a record for `reader` to change: one they cannot see does not exist for them, and one
+/// they see only a pointer to is not theirs to change.
+pub(crate) async fn load_for(connection: &mut AnyConnection, reader: &Reader, id: RecordId) -> Result<Record> {
+    let record = load(connection, id).await?;
+    match reader.sight(&record) {
+        Sight::Full => Ok(record),
+        Sight::Pointer => Err(Denied {
+            field: None,
+            message: "you see only a pointer to this record; ask its point of contact".to_owned(),
+        }
+        .into()),
+        Sight::None => Err(Error::NotFound),
+    }
+}
+
+/// Refuses labels that name an authorization no admin has defined: a typo in a label would
+/// otherwise hide a record from everyone.
+async fn check_defined<'a>(
+    connection: &mut AnyConnection,
+    labels: impl Iterator<Item = (String, &'a Label)>,
+) -> Result<()> {
+    for (path, label) in labels {
+        for authorization in label.authorizations() {
+            let defined = sqlx::query("SELECT 1 AS found FROM authorizations WHERE name = $1")
+                .bind(authorization)
+                .fetch_optional(&mut *connection)
+                .await?;
+            if defined.is_none() {
+                return Err(humdex_model::InvalidInput::at(
+                    path,
+                    format!("unknown authorization `{authorization}`: an admin must define it first"),
+                )
+                .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn insert(connection: &mut AnyConnection, record: &Record) -> Result<()> {
@@ -150,6 +196,8 @@ async fn save_change(
             kind: Some(record.kind),
             state: Some(record.state),
             previous_state: Some(previous.state),
+            label: record.label.as_ref(),
+            previous_label: previous.label.as_ref(),
         },
     )
     .await?;
@@ -195,16 +243,18 @@ async fn check_assignee(connection: &mut AnyConnection, assignee: &Assignee) -> 
 
 impl Store {
     /// Takes in a new record. Returns once the record and its journal entry are durable.
+    /// The writer must satisfy every label they put on it.
     pub async fn create_record(
         &self,
-        actor: &str,
+        writer: &Reader,
         new: NewRecord,
         channel: Channel,
         idempotency: Option<IdempotencyKey>,
         now: Timestamp,
     ) -> Result<Created> {
         new.validate()?;
-        let actor = actor.to_owned();
+        writer.check_new_record(&new)?;
+        let actor = writer.name().to_owned();
         let origin = self.node_id().to_owned();
         self.inner
             .writer
@@ -227,6 +277,7 @@ impl Store {
                             return Ok(Written { output: Created { id, version: 1, replayed: true }, last_seq: None });
                         }
                     }
+                    check_defined(connection, new.labels()).await?;
                     if let Some(assignee) = &new.assignee {
                         check_assignee(connection, assignee).await?;
                     }
@@ -242,6 +293,8 @@ impl Store {
                         kind: Some(record.kind),
                         state: Some(record.state),
                         previous_state: None,
+                        label: record.label.as_ref(),
+                        previous_label: None,
                     })
                     .await?;
                     if let Some(key) = idempotency {
@@ -263,19 +316,62 @@ impl Store {
             .await
     }
 
-    /// The current version of a record.
-    pub async fn record(&self, id: RecordId) -> Result<Record> {
+    /// The current version of a record as `reader` may see it; `NotFound` if it does not exist
+    /// for them.
+    pub async fn record(&self, reader: &Reader, id: RecordId) -> Result<RecordView> {
         let mut connection = self.pool().acquire().await?;
-        load(&mut connection, id).await
+        reader
+            .view(load(&mut connection, id).await?)
+            .ok_or(Error::NotFound)
     }
 
-    /// A page of records, newest first, starting after `cursor`.
+    /// A page of the records `reader` may see, newest first, starting after `cursor`. Records
+    /// they cannot see are skipped, so pages are filled from further down the list.
     pub async fn records(
         &self,
+        reader: &Reader,
         filter: &RecordFilter,
-        cursor: Option<RecordId>,
+        mut cursor: Option<RecordId>,
         limit: u32,
     ) -> Result<RecordPage> {
+        let limit = limit as usize;
+        let mut records = Vec::with_capacity(limit);
+        loop {
+            let batch = self.record_batch(reader, filter, cursor, limit + 1).await?;
+            let exhausted = batch.len() <= limit;
+            cursor = batch.last().map(|record| record.id).or(cursor);
+            for record in batch {
+                let view = match reader.view(record) {
+                    Some(RecordView::Pointer(_)) if filter.hides_pointers() => continue,
+                    Some(view) => view,
+                    None => continue,
+                };
+                if records.len() == limit {
+                    let next_cursor = records.last().map(RecordView::id);
+                    return Ok(RecordPage {
+                        records,
+                        next_cursor,
+                    });
+                }
+                records.push(view);
+            }
+            if exhausted {
+                return Ok(RecordPage {
+                    records,
+                    next_cursor: None,
+                });
+            }
+        }
+    }
+
+    /// Up to `limit` stored records matching `filter` after `cursor`, newest first, unredacted.
+    async fn record_batch(
+        &self,
+        reader: &Reader,
+        filter: &RecordFilter,
+        cursor: Option<RecordId>,
+        limit: usize,
+    ) -> Result<Vec<Record>> {
         // One static statement for every filter: a filter left out binds NULL and drops out.
         let rows = sqlx::query(
             "SELECT document FROM records \
@@ -286,72 +382,66 @@ impl Store {
         .bind(filter.state.map(State::as_str))
         .bind(filter.assignee.as_ref().map(ToString::to_string))
         .bind(filter.kind.map(humdex_model::Kind::as_str))
-        .bind(filter.created_by.as_deref())
+        .bind(reader.only_records_of())
         .bind(cursor.map(|cursor| cursor.to_string()))
-        .bind(i64::from(limit) + 1)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(self.pool())
         .await?;
-        let mut records = rows
-            .iter()
+        rows.iter()
             .map(|row| serde_json::from_str::<Record>(row.try_get("document")?).map_err(corrupt))
-            .collect::<Result<Vec<_>>>()?;
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        let next_cursor = if more {
-            records.last().map(|record| record.id)
-        } else {
-            None
-        };
-        Ok(RecordPage {
-            records,
-            next_cursor,
-        })
+            .collect()
     }
 
-    /// All stored versions of a record, oldest first.
-    pub async fn record_versions(&self, id: RecordId) -> Result<Vec<Record>> {
+    /// Every stored version of a record that `reader` may see in full, oldest first. Versions
+    /// whose label the reader did not satisfy are left out.
+    pub async fn record_versions(&self, reader: &Reader, id: RecordId) -> Result<Vec<VisibleRecord>> {
+        let mut connection = self.pool().acquire().await?;
+        load_for(&mut connection, reader, id).await?;
         let rows = sqlx::query(
             "SELECT document FROM record_versions WHERE record_id = $1 ORDER BY version",
         )
         .bind(id.to_string())
-        .fetch_all(self.pool())
+        .fetch_all(&mut *connection)
         .await?;
-        if rows.is_empty() {
-            return Err(Error::NotFound);
+        let mut versions = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let record = serde_json::from_str(row.try_get("document")?).map_err(corrupt)?;
+            if let Some(RecordView::Full(visible)) = reader.view(record) {
+                versions.push(visible);
+            }
         }
-        rows.iter()
-            .map(|row| serde_json::from_str(row.try_get("document")?).map_err(corrupt))
-            .collect()
+        Ok(versions)
     }
 
     /// Applies `patch` to version `expected_version` of a record. Returns the new version.
+    /// The writer may not touch fields withheld from them, nor write labels they do not satisfy;
+    /// a patch that changes labels is journalled as a relabelling.
     pub async fn update_record(
         &self,
-        actor: &str,
+        writer: &Reader,
         id: RecordId,
         expected_version: i64,
         patch: RecordPatch,
         now: Timestamp,
     ) -> Result<i64> {
-        let actor = actor.to_owned();
+        let writer = writer.clone();
         self.inner
             .writer
             .write(Box::new(move |connection| {
-                let (actor, patch) = (actor.clone(), patch.clone());
+                let (writer, patch) = (writer.clone(), patch.clone());
                 Box::pin(async move {
-                    let previous = load(connection, id).await?;
+                    let previous = load_for(connection, &writer, id).await?;
                     check_version(&previous, Some(expected_version))?;
+                    writer.check_patch(&previous, &patch)?;
+                    check_defined(connection, patch.labels()).await?;
+                    let change = if patch.relabels(&previous) {
+                        ChangeKind::RecordRelabelled
+                    } else {
+                        ChangeKind::RecordUpdated
+                    };
                     let mut record = previous.clone();
                     patch.apply(&mut record)?;
-                    save_change(
-                        connection,
-                        record,
-                        &previous,
-                        ChangeKind::RecordUpdated,
-                        &actor,
-                        now,
-                    )
-                    .await
+                    save_change(connection, record, &previous, change, writer.name(), now).await
                 })
             }))
             .await
@@ -361,20 +451,20 @@ impl Store {
     /// leave the assignee as it is, `Some(None)` to unassign. Returns the new version.
     pub async fn transition(
         &self,
-        actor: &str,
+        actor: &Reader,
         id: RecordId,
         to: Option<State>,
         assignee: Option<Option<Assignee>>,
         expected_version: Option<i64>,
         now: Timestamp,
     ) -> Result<i64> {
-        let actor = actor.to_owned();
+        let actor = actor.clone();
         self.inner
             .writer
             .write(Box::new(move |connection| {
                 let (actor, assignee) = (actor.clone(), assignee.clone());
                 Box::pin(async move {
-                    let previous = load(connection, id).await?;
+                    let previous = load_for(connection, &actor, id).await?;
                     check_version(&previous, expected_version)?;
                     let mut record = previous.clone();
                     if let Some(to) = to {
@@ -397,7 +487,7 @@ impl Store {
                         record,
                         &previous,
                         ChangeKind::RecordTransitioned,
-                        &actor,
+                        actor.name(),
                         now,
                     )
                     .await
@@ -407,14 +497,14 @@ impl Store {
     }
 
     /// Takes a pool's record for `actor`, a member of that pool. Returns the new version.
-    pub async fn claim(&self, actor: &str, id: RecordId, now: Timestamp) -> Result<i64> {
-        let actor = actor.to_owned();
+    pub async fn claim(&self, actor: &Reader, id: RecordId, now: Timestamp) -> Result<i64> {
+        let actor = actor.clone();
         self.inner
             .writer
             .write(Box::new(move |connection| {
                 let actor = actor.clone();
                 Box::pin(async move {
-                    let previous = load(connection, id).await?;
+                    let previous = load_for(connection, &actor, id).await?;
                     let Some(Assignee::Pool(pool)) = &previous.assignee else {
                         return Err(Error::NotPoolAssigned);
                     };
@@ -422,20 +512,20 @@ impl Store {
                         "SELECT 1 AS found FROM pool_members WHERE pool = $1 AND username = $2",
                     )
                     .bind(pool)
-                    .bind(&actor)
+                    .bind(actor.name())
                     .fetch_optional(&mut *connection)
                     .await?;
                     if member.is_none() {
                         return Err(Error::NotPoolMember(pool.clone()));
                     }
                     let mut record = previous.clone();
-                    record.assignee = Some(Assignee::User(actor.clone()));
+                    record.assignee = Some(Assignee::User(actor.name().to_owned()));
                     save_change(
                         connection,
                         record,
                         &previous,
                         ChangeKind::RecordClaimed,
-                        &actor,
+                        actor.name(),
                         now,
                     )
                     .await
@@ -444,24 +534,28 @@ impl Store {
             .await
     }
 
-    /// Attaches a file to a record. The content is stored once however many records carry it.
-    /// Returns the attachment and the record's new version (unchanged if the record already
-    /// carried the same content under the same name).
+    /// Attaches a file to a record, guarded by `label` besides the record's label. The content
+    /// is stored once however many records carry it. Returns the attachment and the record's new
+    /// version (unchanged if the record already carried the same file, name and label).
+    #[expect(clippy::too_many_arguments, reason = "an upload is that many things")]
     pub async fn attach(
         &self,
-        actor: &str,
+        actor: &Reader,
         id: RecordId,
         filename: String,
         media_type: String,
+        label: Option<Label>,
         content: Vec<u8>,
         now: Timestamp,
     ) -> Result<(Attachment, i64)> {
-        let actor = actor.to_owned();
+        actor.check_writable(label.as_ref(), "label")?;
+        let actor = actor.clone();
         let attachment = Attachment {
             sha256: hex::encode(Sha256::digest(&content)),
             filename,
             media_type,
             size: content.len() as u64,
+            label,
         };
         // Shared, not copied, when the batch is replayed.
         let content = std::sync::Arc::new(content);
@@ -470,7 +564,8 @@ impl Store {
             .write(Box::new(move |connection| {
                 let (actor, attachment, content) = (actor.clone(), attachment.clone(), content.clone());
                 Box::pin(async move {
-                    let previous = load(connection, id).await?;
+                    let previous = load_for(connection, &actor, id).await?;
+                    check_defined(connection, attachment.label.iter().map(|label| ("label".to_owned(), label))).await?;
                     if previous.attachments.contains(&attachment) {
                         return Ok(Written { output: (attachment, previous.version), last_seq: None });
                     }
@@ -483,20 +578,29 @@ impl Store {
                     let mut record = previous.clone();
                     record.attachments.push(attachment.clone());
                     let written =
-                        save_change(connection, record, &previous, ChangeKind::AttachmentAdded, &actor, now).await?;
+                        save_change(connection, record, &previous, ChangeKind::AttachmentAdded, actor.name(), now).await?;
                     Ok(Written { output: (attachment, written.output), last_seq: written.last_seq })
                 })
             }))
             .await
     }
 
-    /// The content of an attachment of record `id`, by its SHA-256.
-    pub async fn attachment(&self, id: RecordId, sha256: &str) -> Result<(Attachment, Vec<u8>)> {
-        let record = self.record(id).await?;
-        let attachment = record
+    /// The content of an attachment of record `id`, by its SHA-256, if `reader` may see it.
+    pub async fn attachment(
+        &self,
+        reader: &Reader,
+        id: RecordId,
+        sha256: &str,
+    ) -> Result<(Attachment, Vec<u8>)> {
+        let RecordView::Full(visible) = self.record(reader, id).await? else {
+            return Err(Error::NotFound);
+        };
+        let attachment = visible
+            .record()
             .attachments
-            .into_iter()
+            .iter()
             .find(|attachment| attachment.sha256 == sha256)
+            .cloned()
             .ok_or(Error::NotFound)?;
         let row = sqlx::query("SELECT content FROM blobs WHERE sha256 = $1")
             .bind(sha256)

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use futures::StreamExt;
-use humdex_model::{Channel, NewRecord};
+use humdex_model::{Channel, NewRecord, Reader, Role, User};
 use humdex_store::{IdempotencyKey, Store};
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
@@ -40,6 +40,27 @@ fn parse_line(line: &str) -> Result<NewRecord, String> {
     Ok(record)
 }
 
+/// Who an import writes as: the user `actor` names, with their clearance; otherwise (the
+/// default `import`) the operator at the console, who holds the whole database already and so
+/// may write any defined authorization.
+async fn writer(store: &Store, actor: &str) -> anyhow::Result<Reader> {
+    let user = match store.credentials(actor).await {
+        Ok((user, _)) => user,
+        Err(humdex_store::Error::NotFound) => User {
+            username: actor.parse().map_err(anyhow::Error::msg)?,
+            role: Role::Admin,
+            authorizations: store
+                .authorization_definitions()
+                .await?
+                .into_iter()
+                .map(|definition| definition.name)
+                .collect(),
+        },
+        Err(error) => return Err(error.into()),
+    };
+    Ok(Reader::new(&user))
+}
+
 pub async fn import(
     store: &Store,
     path: &Path,
@@ -53,6 +74,7 @@ pub async fn import(
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let writer = writer(store, actor).await?;
     let bar = crate::progress_bar(size, "importing");
     let reader = std::io::BufReader::new(file);
 
@@ -84,12 +106,13 @@ pub async fn import(
     bar.set_length(records.len() as u64);
     bar.set_position(0);
     let mut loaded = 0;
+    let writer = &writer;
     let mut writes = futures::stream::iter(records)
         .map(|(number, record, key)| async move {
             (
                 number,
                 store
-                    .create_record(actor, record, Channel::Import, Some(key), now)
+                    .create_record(&writer, record, Channel::Import, Some(key), now)
                     .await,
             )
         })
@@ -101,6 +124,11 @@ pub async fn import(
             Err(humdex_store::Error::Invalid(invalid)) => {
                 rejected += 1;
                 bar.suspend(|| eprintln!("line {number}: {invalid}"));
+            }
+            Err(humdex_store::Error::Denied(denied)) => {
+                rejected += 1;
+                let at = denied.field.map(|field| format!("{field}: ")).unwrap_or_default();
+                bar.suspend(|| eprintln!("line {number}: {at}{}", denied.message));
             }
             Err(error) => return Err(error).with_context(|| format!("cannot store line {number}")),
         }

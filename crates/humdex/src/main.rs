@@ -117,6 +117,30 @@ enum UserCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Disables a user: they cannot sign in, and their sessions and API tokens stop working.
+    Disable {
+        /// The login name.
+        name: Username,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Enables a disabled user again.
+    Enable {
+        /// The login name.
+        name: Username,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Sets a user's password (at least 12 characters) and ends their sessions.
+    ResetPassword {
+        /// The login name.
+        name: Username,
+        /// Reads the password from standard input (its first line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[expect(
@@ -181,12 +205,27 @@ async fn serve(
         "Humdex is listening on http://{address} ({})",
         store_args.describe()
     );
-    axum::serve(listener, humdex_server::app(state))
+    // The connection's address is what sign-in failures and rate limits are counted under.
+    let app = humdex_server::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
     Ok(())
+}
+
+/// The first line of standard input, a password of at least `min_chars` characters.
+fn read_password(min_chars: usize) -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < min_chars {
+        bail!("a password has at least {min_chars} characters");
+    }
+    Ok(password.to_owned())
 }
 
 async fn add_user(
@@ -195,16 +234,15 @@ async fn add_user(
     role: Role,
     authorizations: Vec<String>,
 ) -> anyhow::Result<()> {
-    let mut password = String::new();
-    std::io::stdin()
-        .read_line(&mut password)
-        .context("cannot read the password from standard input")?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 8 {
-        bail!("a password has at least 8 characters");
-    }
-    let password_hash = humdex_server::auth::hash_password(password)?;
+    let password = read_password(8)?;
+    let password_hash = humdex_server::auth::hash_password(&password)?;
     let store = store.open().await?;
+    // An admin at the command line grants what they name: undefined authorizations get defined.
+    for authorization in &authorizations {
+        store
+            .define_authorization("cli", authorization, "issued at the command line", now())
+            .await?;
+    }
     let user = NewUser {
         username: name.clone(),
         role,
@@ -232,6 +270,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Config {
                     max_body_bytes,
                     max_attachment_bytes,
+                    ..Config::default()
                 },
             )
             .await?;
@@ -257,6 +296,60 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             add_user(&store, name, role, authorizations).await?;
+        }
+        Command::User {
+            command: UserCommand::Disable { name, store },
+        } => {
+            let changed = store
+                .open()
+                .await?
+                .set_disabled("cli", name.as_str(), true, now())
+                .await
+                .with_context(|| format!("cannot disable {name}"))?;
+            println!(
+                "{name} {}.",
+                if changed {
+                    "is disabled"
+                } else {
+                    "was disabled already"
+                }
+            );
+        }
+        Command::User {
+            command: UserCommand::Enable { name, store },
+        } => {
+            let changed = store
+                .open()
+                .await?
+                .set_disabled("cli", name.as_str(), false, now())
+                .await
+                .with_context(|| format!("cannot enable {name}"))?;
+            println!(
+                "{name} {}.",
+                if changed {
+                    "is enabled"
+                } else {
+                    "was enabled already"
+                }
+            );
+        }
+        Command::User {
+            command:
+                UserCommand::ResetPassword {
+                    name,
+                    password_stdin: _,
+                    store,
+                },
+        } => {
+            let password = read_password(12)?;
+            let hash = humdex_server::auth::hash_password(&password)?;
+            store
+                .open()
+                .await?
+                .set_password("cli", name.as_str(), hash, None, now())
+                .await
+                .with_context(|| format!("cannot set the password of {name}"))?;
+            println!("Set the password of {name} and ended their sessions.");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,7 +2,8 @@
 //! Bodies carry no internal detail; those go to the log.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use humdex_model::State;
 use serde::Serialize;
@@ -20,9 +21,43 @@ pub enum ApiError {
     /// Wrong username or password.
     #[error("wrong username or password")]
     BadCredentials,
+    /// The API token has expired.
+    #[error("this API token has expired; ask for a new one")]
+    TokenExpired,
+    /// The second step of a sign-in failed: a wrong or used code, or an unknown or expired
+    /// challenge. The challenge is used up either way.
+    #[error("the code is wrong or this sign-in has expired; sign in again")]
+    BadSecondFactor,
+    /// Too many failed sign-ins for the account or from the address. Says the same whether or
+    /// not the account exists.
+    #[error("too many failed sign-ins; try again in {} minutes", retry_after_secs.div_ceil(60))]
+    TooManyFailures {
+        /// Seconds until an attempt may succeed again.
+        retry_after_secs: u64,
+    },
+    /// Too many requests from the address.
+    #[error("too many requests; retry in {retry_after_secs} seconds")]
+    RateLimited {
+        /// Seconds until the next request is allowed.
+        retry_after_secs: u64,
+    },
     /// The caller's role does not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// The caller's role must use a second factor and they have none: until they enrol, their
+    /// session may only enrol one.
+    #[error("your role requires a second factor: enrol with POST /api/v1/auth/mfa/enroll first")]
+    MfaEnrollmentRequired,
+    /// The request came with an API token whose scopes do not cover it.
+    #[error("this API token's scopes do not allow this request")]
+    InsufficientScope,
+    /// A state-changing request signed by the session cookie came without the session's CSRF
+    /// token, or from another site.
+    #[error("send the X-CSRF-Token header from sign-in (or GET /api/v1/auth/me) with this request")]
+    Csrf,
+    /// The password or code given to confirm a sensitive change is wrong.
+    #[error("the password or code is wrong")]
+    ReauthenticationFailed,
     /// Nothing by that id, or nothing the caller may see.
     #[error("not found")]
     NotFound,
@@ -112,7 +147,15 @@ impl ApiError {
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::SessionExpired => (StatusCode::UNAUTHORIZED, "session_expired"),
             Self::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            Self::TokenExpired => (StatusCode::UNAUTHORIZED, "token_expired"),
+            Self::BadSecondFactor => (StatusCode::UNAUTHORIZED, "bad_second_factor"),
+            Self::TooManyFailures { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_failures"),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::MfaEnrollmentRequired => (StatusCode::FORBIDDEN, "mfa_enrollment_required"),
+            Self::InsufficientScope => (StatusCode::FORBIDDEN, "insufficient_scope"),
+            Self::Csrf => (StatusCode::FORBIDDEN, "csrf"),
+            Self::ReauthenticationFailed => (StatusCode::FORBIDDEN, "reauthentication_failed"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::UnsupportedMediaType => {
@@ -148,7 +191,15 @@ impl IntoResponse for ApiError {
                 field,
             },
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Self::TooManyFailures { retry_after_secs } | Self::RateLimited { retry_after_secs } =
+            self
+        {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
     }
 }
 
@@ -165,6 +216,10 @@ impl From<humdex_store::Error> for ApiError {
                 message: invalid.message,
                 field: invalid.field,
             },
+            Store::Denied(denied) => Self::Forbidden(match denied.field {
+                Some(field) => format!("{field}: {}", denied.message),
+                None => denied.message,
+            }),
             Store::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             Store::NotPoolAssigned => {
                 Self::Conflict("the record is not assigned to a pool".to_owned())

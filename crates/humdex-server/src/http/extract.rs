@@ -1,7 +1,12 @@
 //! Extractors whose rejections speak our error format.
 
+use std::convert::Infallible;
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
@@ -85,4 +90,66 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
                 "If-Match holds the record version you edited, such as \"3\"",
             )
         })
+}
+
+/// The address of the client that sent the request, as the connection tells it: `humdex serve`
+/// serves with `ConnectInfo<SocketAddr>`. A router driven without it (as tests drive it) has no
+/// address, and every request counts as coming from one unknown client.
+///
+/// `X-Forwarded-For` is not read: any client can write it, so trusting it would let anyone pick
+/// the address their failed sign-ins and rate limits are counted under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl ClientAddress {
+    /// What failures and rate limits are counted under: the IPv4 address, or the /64 network of
+    /// an IPv6 address (one client usually holds a whole /64), or `unknown`.
+    pub fn key(&self) -> String {
+        match self.0.map(|address| address.to_canonical()) {
+            Some(IpAddr::V6(address)) => {
+                let network = u128::from(address) & !u128::from(u64::MAX);
+                format!("{}/64", Ipv6Addr::from(network))
+            }
+            Some(address) => address.to_string(),
+            None => "unknown".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for ClientAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(address) => address.to_canonical().fmt(f),
+            None => f.write_str("unknown"),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(address)| address.ip()),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientAddress;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_network() {
+        let one = ClientAddress(Some("2001:db8:1:2:aaaa::1".parse().unwrap()));
+        let other = ClientAddress(Some("2001:db8:1:2:bbbb::9".parse().unwrap()));
+        assert_eq!(one.key(), "2001:db8:1:2::/64");
+        assert_eq!(one.key(), other.key());
+        let mapped = ClientAddress(Some("::ffff:192.0.2.7".parse().unwrap()));
+        assert_eq!(mapped.key(), "192.0.2.7");
+        assert_eq!(ClientAddress(None).key(), "unknown");
+    }
 }

@@ -92,6 +92,7 @@ async fn bodies_that_are_not_json_or_too_large_are_refused() {
         Config {
             max_body_bytes: 4096,
             max_attachment_bytes: 8192,
+            ..Config::default()
         },
     )
     .await;

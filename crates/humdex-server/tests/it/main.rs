@@ -14,6 +14,14 @@ mod support;
 mod auth;
 /// Malformed input: every refusal is a JSON error that names what is wrong, and changes nothing.
 mod bad_input;
+/// Identity: second factors, lockout, passwords, disabled accounts, API tokens and their scopes,
+/// CSRF, security headers and rate limits.
+mod identity;
+/// Releasing records to users and pools, and their queues.
+mod dissemination;
+/// Labels: withheld fields, hidden records, pointers, writing within one's clearance, grants,
+/// and the property that no response ever shows a value above the reader's clearance.
+mod privileges;
 /// Intake, reads, lists, edits, idempotency and attachments.
 mod records;
 /// Workflow moves, pools, claims, the journal, the dashboard and the OpenAPI description.

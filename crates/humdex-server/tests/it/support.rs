@@ -1,8 +1,10 @@
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use humdex_model::Role;
@@ -67,18 +69,25 @@ impl Node {
         let clock: Clock =
             Arc::new(move || Timestamp::from_millisecond(reading.load(Ordering::SeqCst)).unwrap());
         let hash = humdex_server::auth::hash_password(PASSWORD).unwrap();
-        for (name, role) in [
-            ("admin", Role::Admin),
-            ("ana", Role::Analyst),
-            ("ben", Role::Analyst),
-            ("sam", Role::Supervisor),
-            ("pat", Role::Partner),
+        for authorization in ["LE", "VICTIM_PII", "CASEWORK", "NGO"] {
+            store
+                .define_authorization("test", authorization, "for tests", clock())
+                .await
+                .unwrap();
+        }
+        // Ben lacks VICTIM_PII, so the example record's victim name is withheld from him.
+        for (name, role, authorizations) in [
+            ("admin", Role::Admin, &["LE", "VICTIM_PII", "CASEWORK", "NGO"][..]),
+            ("ana", Role::Analyst, &["LE", "VICTIM_PII"]),
+            ("ben", Role::Analyst, &["LE"]),
+            ("sam", Role::Supervisor, &["LE", "VICTIM_PII"]),
+            ("pat", Role::Partner, &["LE", "VICTIM_PII"]),
         ] {
             let user = NewUser {
                 username: name.parse().unwrap(),
                 role,
                 password_hash: hash.clone(),
-                authorizations: vec!["LE".into()],
+                authorizations: authorizations.iter().map(|a| (*a).to_owned()).collect(),
             };
             store.add_user("test", user, clock()).await.unwrap();
         }
@@ -128,22 +137,47 @@ impl Node {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut request = Request::builder().method(method).uri(uri);
+        self.send(request(method, uri, token, body, headers)).await
+    }
+
+    /// A JSON call from client `address`, as `humdex serve` would see it through `ConnectInfo`.
+    pub async fn call_from(
+        &self,
+        address: &str,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = request(method, uri, token, body, &[]);
+        let address: SocketAddr = format!("{address}:40000").parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(address));
+        self.send(request).await
+    }
+
+    /// A sign-in attempt with `password`, from `address` if given.
+    pub async fn try_login(&self, username: &str, password: &str, address: Option<&str>) -> Reply {
+        let body = json!({"username": username, "password": password});
+        match address {
+            Some(address) => {
+                self.call_from(address, Method::POST, "/api/v1/auth/login", None, Some(body))
+                    .await
+            }
+            None => {
+                self.call(Method::POST, "/api/v1/auth/login", None, Some(body), &[])
+                    .await
+            }
+        }
+    }
+
+    /// The node's clock.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from_millisecond(self.clock_ms.load(Ordering::SeqCst)).unwrap()
+    }
+
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let body = match body {
-            Some(body) => {
-                request = request.header("content-type", "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(request.body(body).unwrap()).await
-    }
 
     pub async fn login(&self, username: &str) -> String {
         let reply = self
@@ -185,6 +219,38 @@ impl Node {
         );
         reply.body["id"].as_str().unwrap().to_owned()
     }
+}
+
+/// A JSON request; `token` signs it, `headers` add to it.
+fn request(
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Request<Body> {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = match body {
+        Some(body) => {
+            request = request.header("content-type", "application/json");
+            Body::from(body.to_string())
+        }
+        None => Body::empty(),
+    };
+    request.body(body).unwrap()
+}
+
+/// The TOTP code of the base32 `secret` at `at`, as an authenticator app shows it.
+pub fn totp_code(secret: &str, at: Timestamp) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).unwrap();
+    let totp = totp_rs::Builder::new().with_secret(secret).build().unwrap();
+    totp.generate(u64::try_from(at.as_second()).unwrap()).to_string()
 }
 
 /// The record of the API contract.

@@ -1,6 +1,6 @@
 use humdex_model::{Assignee, Change, ChangeKind, Channel, Kind, RecordPatch, State};
 
-use crate::util::{OkOn, add_user, create, now, record, set_pool, stores};
+use crate::util::{OkOn, add_user, analyst, create, now, record, set_pool, stores, versions};
 
 /// The parts of a change a test can predict: kind, subject, version, actor, record kind, state, previous state.
 type Expected = (
@@ -36,6 +36,7 @@ async fn every_change_appends_one_entry_in_order() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let (ana, ben) = (analyst("ana"), analyst("ben"));
         assert_eq!(
             store.journal_head().await.ok_on(name),
             0,
@@ -86,7 +87,7 @@ async fn every_change_appends_one_entry_in_order() {
 
         let at = now();
         let id = store
-            .create_record("ben", record(Kind::Request, "t"), Channel::Api, None, at)
+            .create_record(&ben, record(Kind::Request, "t"), Channel::Api, None, at)
             .await
             .ok_on(name)
             .id;
@@ -114,7 +115,7 @@ async fn every_change_appends_one_entry_in_order() {
             ..Default::default()
         };
         store
-            .update_record("ana", id, 1, patch, now())
+            .update_record(&ana, id, 1, patch, now())
             .await
             .ok_on(name);
         expected.push(record_change(
@@ -125,7 +126,7 @@ async fn every_change_appends_one_entry_in_order() {
             Some(State::Intake),
         ));
         store
-            .transition("ana", id, Some(State::Analysis), None, Some(2), now())
+            .transition(&ana, id, Some(State::Analysis), None, Some(2), now())
             .await
             .ok_on(name);
         expected.push(record_change(
@@ -137,10 +138,11 @@ async fn every_change_appends_one_entry_in_order() {
         ));
         store
             .attach(
-                "ben",
+                &ben,
                 id,
                 "a.txt".into(),
                 "text/plain".into(),
+                None,
                 b"a".to_vec(),
                 now(),
             )
@@ -155,7 +157,7 @@ async fn every_change_appends_one_entry_in_order() {
         ));
         store
             .transition(
-                "ben",
+                &ben,
                 id,
                 None,
                 Some(Some(Assignee::Pool("triage".into()))),
@@ -171,7 +173,7 @@ async fn every_change_appends_one_entry_in_order() {
             State::Analysis,
             Some(State::Analysis),
         ));
-        store.claim("ana", id, now()).await.ok_on(name);
+        store.claim(&ana, id, now()).await.ok_on(name);
         expected.push(record_change(
             ChangeKind::RecordClaimed,
             6,
@@ -180,7 +182,7 @@ async fn every_change_appends_one_entry_in_order() {
             Some(State::Analysis),
         ));
         store
-            .transition("ana", id, Some(State::Dissemination), None, Some(6), now())
+            .transition(&ana, id, Some(State::Dissemination), None, Some(6), now())
             .await
             .ok_on(name);
         expected.push(record_change(
@@ -194,25 +196,26 @@ async fn every_change_appends_one_entry_in_order() {
         // Refused changes, and an attachment the record already carries, append nothing.
         assert!(
             store
-                .transition("ana", id, Some(State::Intake), None, None, now())
+                .transition(&ana, id, Some(State::Intake), None, None, now())
                 .await
                 .is_err(),
             "{name}"
         );
         assert!(
             store
-                .update_record("ana", id, 1, RecordPatch::default(), now())
+                .update_record(&ana, id, 1, RecordPatch::default(), now())
                 .await
                 .is_err(),
             "{name}"
         );
-        assert!(store.claim("ana", id, now()).await.is_err(), "{name}");
+        assert!(store.claim(&ana, id, now()).await.is_err(), "{name}");
         store
             .attach(
-                "ben",
+                &ben,
                 id,
                 "a.txt".into(),
                 "text/plain".into(),
+                None,
                 b"a".to_vec(),
                 now(),
             )
@@ -241,7 +244,7 @@ async fn every_change_appends_one_entry_in_order() {
             "{name}: the entry carries the change's time"
         );
         // Each record entry names the version it made, which the store keeps.
-        let versions = store.record_versions(id).await.ok_on(name);
+        let versions = versions(&backend, &ana, id).await;
         for change in journal.iter().filter(|change| change.subject == subject) {
             let version = &versions[change.version as usize - 1];
             assert_eq!(
@@ -259,14 +262,15 @@ async fn journal_after_reads_in_pages() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let ana = analyst("ana");
         for index in 0..10 {
-            let id = create(store, "ana", Kind::Report, &format!("record {index}"))
+            let id = create(store, &ana, Kind::Report, &format!("record {index}"))
                 .await
                 .ok_on(name)
                 .id;
             if index % 2 == 0 {
                 store
-                    .transition("ana", id, Some(State::Analysis), None, Some(1), now())
+                    .transition(&ana, id, Some(State::Analysis), None, Some(1), now())
                     .await
                     .ok_on(name);
             }
@@ -330,7 +334,7 @@ async fn a_tailer_never_skips_entries_committed_out_of_order() {
             writers.push(tokio::spawn(async move {
                 for n in 0..40 {
                     let title = format!("node {index} client {client} record {n}");
-                    create(&node, "ana", Kind::Report, &title).await.unwrap();
+                    create(&node, &analyst("ana"), Kind::Report, &title).await.unwrap();
                 }
             }));
         }

@@ -7,7 +7,7 @@ use humdex_store::{Error, Projection, ProjectionRunner, StateCounts, StateCounts
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-use crate::util::{OkOn, now, record, stores};
+use crate::util::{OkOn, analyst, now, record, stores};
 
 /// One step of a random history.
 #[derive(Debug, Clone)]
@@ -61,6 +61,7 @@ async fn check(operations: Vec<Operation>) {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let ana = analyst("ana");
         // (id, kind, state, version) of every record made so far.
         let mut model: Vec<(RecordId, Kind, State, i64)> = Vec::new();
         let halfway = operations.len() / 2;
@@ -76,7 +77,7 @@ async fn check(operations: Vec<Operation>) {
             match operation {
                 Operation::Create(kind) => {
                     let created = store
-                        .create_record("ana", record(*kind, "t"), Channel::Api, None, now())
+                        .create_record(&ana, record(*kind, "t"), Channel::Api, None, now())
                         .await
                         .ok_on(name);
                     model.push((created.id, *kind, State::Intake, 1));
@@ -88,7 +89,7 @@ async fn check(operations: Vec<Operation>) {
                     let position = index.index(model.len());
                     let entry = &mut model[position];
                     let result = store
-                        .transition("ana", entry.0, Some(*to), None, Some(entry.3), now())
+                        .transition(&ana, entry.0, Some(*to), None, Some(entry.3), now())
                         .await;
                     if entry.2.can_move_to(*to) {
                         assert_eq!(result.ok_on(name), entry.3 + 1, "{name}: step {step}");
@@ -112,7 +113,7 @@ async fn check(operations: Vec<Operation>) {
                         ..Default::default()
                     };
                     let version = store
-                        .update_record("ana", entry.0, entry.3, patch, now())
+                        .update_record(&ana, entry.0, entry.3, patch, now())
                         .await
                         .ok_on(name);
                     assert_eq!(version, entry.3 + 1, "{name}: step {step}");
@@ -151,7 +152,7 @@ async fn check(operations: Vec<Operation>) {
             head,
             "{name}: the stored position is the head"
         );
-        let counts = without_zeros(store.state_counts().await.ok_on(name));
+        let counts = without_zeros(store.state_counts(&ana).await.ok_on(name));
         assert_eq!(
             counts,
             model_counts(&model),

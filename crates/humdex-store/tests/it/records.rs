@@ -1,14 +1,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use humdex_model::{
-    Assignee, Channel, Field, FieldValue, Kind, Label, Location, Priority, RecordId, RecordPatch,
-    Source, State,
+    Assignee, Channel, Field, FieldValue, Kind, Label, Location, Priority, Reader, RecordId,
+    RecordPatch, RecordView, Role, Source, State,
 };
 use humdex_store::{Error, IdempotencyKey, RecordFilter};
 use jiff::civil::date;
 use sha2::{Digest, Sha256};
 
-use crate::util::{OkOn, add_user, create, field_name, later, now, record, set_pool, stores, text};
+use crate::util::{
+    OkOn, add_user, analyst, create, define, field_name, label, later, now, read, reader, record,
+    set_pool, stores, text, versions,
+};
+
+/// Ana, an analyst who also holds `VICTIM_PII`, so she sees every record these tests write.
+fn ana_with_pii() -> Reader {
+    reader("ana", Role::Analyst, &["LE", "VICTIM_PII"])
+}
 
 fn source() -> Source {
     serde_json::from_value(
@@ -27,6 +35,7 @@ fn key(key: &str, request_hash: &str) -> Option<IdempotencyKey> {
 /// Every record the list shows under `filter`, newest first, read in pages of `limit`.
 async fn list_all(
     backend: &crate::util::Backend,
+    reader: &Reader,
     filter: &RecordFilter,
     limit: u32,
 ) -> Vec<RecordId> {
@@ -35,7 +44,7 @@ async fn list_all(
     loop {
         let page = backend
             .store
-            .records(filter, cursor, limit)
+            .records(reader, filter, cursor, limit)
             .await
             .ok_on(backend.name);
         assert!(
@@ -43,7 +52,7 @@ async fn list_all(
             "{}: a page holds at most {limit}",
             backend.name
         );
-        ids.extend(page.records.iter().map(|record| record.id));
+        ids.extend(page.records.iter().map(RecordView::id));
         match page.next_cursor {
             Some(next) => {
                 assert_eq!(
@@ -70,9 +79,11 @@ async fn created_record_reads_back_as_submitted() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        define(&backend, &["LE", "VICTIM_PII"]).await;
+        let ana = ana_with_pii();
         let mut new = record(Kind::Report, "Ad offering work abroad");
         new.narrative = "Posted on a jobs board; asks for passport copies.".to_owned();
-        new.label = Some(Label::from("LE"));
+        new.label = Some(label("LE"));
         new.source = Some(source());
         new.priority = serde_json::from_value::<Priority>(serde_json::json!(1)).unwrap();
         new.due = Some(date(2031, 3, 1));
@@ -83,7 +94,7 @@ async fn created_record_reads_back_as_submitted() {
                 field_name("age"),
                 Field {
                     value: FieldValue::Number(17.0),
-                    label: Some(Label::from("LE&VICTIM_PII")),
+                    label: Some(label("LE&VICTIM_PII")),
                 },
             ),
             (
@@ -111,19 +122,19 @@ async fn created_record_reads_back_as_submitted() {
                         FieldValue::Text("+1 555".into()),
                         FieldValue::Text("+1 556".into()),
                     ]),
-                    label: Some(Label::from("LE")),
+                    label: Some(label("LE")),
                 },
             ),
         ]);
         let at = now();
         let created = store
-            .create_record("ana", new.clone(), Channel::Form, None, at)
+            .create_record(&ana, new.clone(), Channel::Form, None, at)
             .await
             .ok_on(name);
         assert_eq!(created.version, 1, "{name}");
         assert!(!created.replayed, "{name}");
 
-        let stored = store.record(created.id).await.ok_on(name);
+        let stored = read(&backend, &ana, created.id).await;
         assert_eq!(stored.id, created.id, "{name}");
         assert_eq!(stored.version, 1, "{name}");
         assert_eq!(stored.state, State::Intake, "{name}");
@@ -176,10 +187,11 @@ async fn created_record_reads_back_as_submitted() {
 async fn record_without_a_source_gets_the_channel_unjudged() {
     for backend in stores().await {
         let name = backend.name;
+        let ana = analyst("ana");
         let created = backend
             .store
             .create_record(
-                "ana",
+                &ana,
                 record(Kind::Request, "t"),
                 Channel::Email,
                 None,
@@ -187,7 +199,7 @@ async fn record_without_a_source_gets_the_channel_unjudged() {
             )
             .await
             .ok_on(name);
-        let stored = backend.store.record(created.id).await.ok_on(name);
+        let stored = read(&backend, &ana, created.id).await;
         assert_eq!(stored.source, Source::unjudged(Channel::Email), "{name}");
         assert_eq!(stored.kind, Kind::Request, "{name}");
     }
@@ -197,7 +209,8 @@ async fn record_without_a_source_gets_the_channel_unjudged() {
 async fn invalid_or_unknown_records_are_refused() {
     for backend in stores().await {
         let name = backend.name;
-        let blank = create(&backend.store, "ana", Kind::Report, " ").await;
+        let ana = analyst("ana");
+        let blank = create(&backend.store, &ana, Kind::Report, " ").await;
         assert!(
             matches!(&blank, Err(Error::Invalid(invalid)) if invalid.field.as_deref() == Some("title")),
             "{name}: {blank:?}"
@@ -207,12 +220,12 @@ async fn invalid_or_unknown_records_are_refused() {
             0,
             "{name}: a refused record journals nothing"
         );
-        let missing = backend.store.record(RecordId::new(now())).await;
+        let missing = backend.store.record(&ana, RecordId::new(now())).await;
         assert!(
             matches!(missing, Err(Error::NotFound)),
             "{name}: {missing:?}"
         );
-        let missing = backend.store.record_versions(RecordId::new(now())).await;
+        let missing = backend.store.record_versions(&ana, RecordId::new(now())).await;
         assert!(
             matches!(missing, Err(Error::NotFound)),
             "{name}: {missing:?}"
@@ -248,6 +261,7 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let ana = analyst("ana");
         add_user(&backend, "ana").await;
         add_user(&backend, "ben").await;
         set_pool(&backend, "triage", &["ana"]).await;
@@ -296,13 +310,13 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
             new.assignee = planned.assignee();
             let at = later(base, index as i64);
             let id = store
-                .create_record(planned.creator, new, Channel::Api, None, at)
+                .create_record(&analyst(planned.creator), new, Channel::Api, None, at)
                 .await
                 .ok_on(name)
                 .id;
             if planned.analysed {
                 store
-                    .transition("ana", id, Some(State::Analysis), None, Some(1), at)
+                    .transition(&ana, id, Some(State::Analysis), None, Some(1), at)
                     .await
                     .ok_on(name);
             }
@@ -317,7 +331,7 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
                 .collect()
         };
 
-        let all = list_all(&backend, &RecordFilter::default(), 100).await;
+        let all = list_all(&backend, &ana, &RecordFilter::default(), 100).await;
         assert_eq!(
             all,
             expect(&|_| true),
@@ -331,7 +345,7 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
             };
             let want = expect(&|planned| planned.state() == state);
             assert_eq!(
-                list_all(&backend, &filter, 100).await,
+                list_all(&backend, &ana, &filter, 100).await,
                 want,
                 "{name}: state {state}"
             );
@@ -342,7 +356,7 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
                 ..Default::default()
             };
             assert_eq!(
-                list_all(&backend, &filter, 100).await,
+                list_all(&backend, &ana, &filter, 100).await,
                 expect(&|planned| planned.kind == kind),
                 "{name}: kind {kind:?}"
             );
@@ -355,18 +369,16 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
             };
             let want = expect(&|planned| planned.assignee() == Some(assignee.clone()));
             assert_eq!(
-                list_all(&backend, &filter, 100).await,
+                list_all(&backend, &ana, &filter, 100).await,
                 want,
                 "{name}: assignee {assignee}"
             );
         }
+        // A partner sees only the records they created.
         for creator in ["ana", "ben", "carol", "nobody"] {
-            let filter = RecordFilter {
-                created_by: Some(creator.to_owned()),
-                ..Default::default()
-            };
+            let partner = reader(creator, Role::Partner, &["LE"]);
             assert_eq!(
-                list_all(&backend, &filter, 100).await,
+                list_all(&backend, &partner, &RecordFilter::default(), 100).await,
                 expect(&|planned| planned.creator == creator),
                 "{name}: creator {creator}"
             );
@@ -374,9 +386,9 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
         let combined = RecordFilter {
             state: Some(State::Analysis),
             kind: Some(Kind::Report),
-            created_by: Some("ana".to_owned()),
             assignee: Some("pool:triage".parse().unwrap()),
         };
+        let partner_ana = reader("ana", Role::Partner, &["LE"]);
         let want = expect(&|planned| {
             planned.analysed
                 && planned.kind == Kind::Report
@@ -385,7 +397,7 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
         });
         assert_eq!(want.len(), 1, "the plan has one such record");
         assert_eq!(
-            list_all(&backend, &combined, 100).await,
+            list_all(&backend, &partner_ana, &combined, 100).await,
             want,
             "{name}: filters combine"
         );
@@ -396,6 +408,7 @@ async fn lists_filter_by_state_kind_assignee_and_creator() {
 async fn pages_run_newest_first_without_gaps_or_duplicates() {
     for backend in stores().await {
         let name = backend.name;
+        let ana = analyst("ana");
         let base = now();
         let mut created = Vec::new();
         for index in 0..23 {
@@ -408,7 +421,7 @@ async fn pages_run_newest_first_without_gaps_or_duplicates() {
             let id = backend
                 .store
                 .create_record(
-                    "ana",
+                    &ana,
                     record(kind, &format!("record {index}")),
                     Channel::Api,
                     None,
@@ -421,23 +434,23 @@ async fn pages_run_newest_first_without_gaps_or_duplicates() {
         }
         let newest_first: Vec<RecordId> = created.iter().rev().map(|(id, _)| *id).collect();
         for limit in [1, 5, 7, 23, 50] {
-            let listed = list_all(&backend, &RecordFilter::default(), limit).await;
+            let listed = list_all(&backend, &ana, &RecordFilter::default(), limit).await;
             assert_eq!(listed, newest_first, "{name}: pages of {limit}");
         }
         // The first page of five, then the next, by hand.
         let first = backend
             .store
-            .records(&RecordFilter::default(), None, 5)
+            .records(&ana, &RecordFilter::default(), None, 5)
             .await
             .ok_on(name);
         assert_eq!(first.records.len(), 5, "{name}");
         assert_eq!(first.next_cursor, Some(newest_first[4]), "{name}");
         let second = backend
             .store
-            .records(&RecordFilter::default(), first.next_cursor, 5)
+            .records(&ana, &RecordFilter::default(), first.next_cursor, 5)
             .await
             .ok_on(name);
-        let second_ids: Vec<RecordId> = second.records.iter().map(|record| record.id).collect();
+        let second_ids: Vec<RecordId> = second.records.iter().map(RecordView::id).collect();
         assert_eq!(
             second_ids,
             newest_first[5..10],
@@ -457,13 +470,13 @@ async fn pages_run_newest_first_without_gaps_or_duplicates() {
             .collect();
         assert_eq!(want.len(), 8);
         assert_eq!(
-            list_all(&backend, &requests, 4).await,
+            list_all(&backend, &ana, &requests, 4).await,
             want,
             "{name}: filtered pages"
         );
         let page = backend
             .store
-            .records(&requests, Some(want[3]), 4)
+            .records(&ana, &requests, Some(want[3]), 4)
             .await
             .ok_on(name);
         assert_eq!(page.records.len(), 4, "{name}");
@@ -482,9 +495,10 @@ async fn idempotency_key_replays_the_first_record() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let (ana, ben) = (analyst("ana"), analyst("ben"));
         let first = store
             .create_record(
-                "ana",
+                &ana,
                 record(Kind::Report, "first"),
                 Channel::Api,
                 key("k1", "hash-a"),
@@ -497,7 +511,7 @@ async fn idempotency_key_replays_the_first_record() {
 
         let retry = store
             .create_record(
-                "ana",
+                &ana,
                 record(Kind::Report, "first"),
                 Channel::Api,
                 key("k1", "hash-a"),
@@ -516,7 +530,7 @@ async fn idempotency_key_replays_the_first_record() {
             head,
             "{name}: a retry journals nothing"
         );
-        let listed = list_all(&backend, &RecordFilter::default(), 10).await;
+        let listed = list_all(&backend, &ana, &RecordFilter::default(), 10).await;
         assert_eq!(
             listed,
             vec![first.id],
@@ -525,7 +539,7 @@ async fn idempotency_key_replays_the_first_record() {
 
         let reused = store
             .create_record(
-                "ana",
+                &ana,
                 record(Kind::Report, "other"),
                 Channel::Api,
                 key("k1", "hash-b"),
@@ -545,7 +559,7 @@ async fn idempotency_key_replays_the_first_record() {
         // Keys belong to the actor: ben's k1 is a different key, whatever its hash.
         let other_actor = store
             .create_record(
-                "ben",
+                &ben,
                 record(Kind::Report, "ben's"),
                 Channel::Api,
                 key("k1", "hash-b"),
@@ -557,7 +571,7 @@ async fn idempotency_key_replays_the_first_record() {
         assert_ne!(other_actor.id, first.id, "{name}: keys are per actor");
         let ben_retry = store
             .create_record(
-                "ben",
+                &ben,
                 record(Kind::Report, "ben's"),
                 Channel::Api,
                 key("k1", "hash-b"),
@@ -572,12 +586,12 @@ async fn idempotency_key_replays_the_first_record() {
         );
 
         // Without a key, the same request makes a new record each time.
-        let keyless = create(store, "ana", Kind::Report, "first")
+        let keyless = create(store, &ana, Kind::Report, "first")
             .await
             .ok_on(name);
         assert!(!keyless.replayed && keyless.id != first.id, "{name}");
         assert_eq!(
-            list_all(&backend, &RecordFilter::default(), 10).await.len(),
+            list_all(&backend, &ana, &RecordFilter::default(), 10).await.len(),
             3,
             "{name}"
         );
@@ -587,7 +601,7 @@ async fn idempotency_key_replays_the_first_record() {
             "{name}: one journal entry per record"
         );
         assert_eq!(
-            store.record(first.id).await.ok_on(name).title,
+            read(&backend, &ana, first.id).await.title,
             "first",
             "{name}"
         );
@@ -599,19 +613,22 @@ async fn update_applies_the_patch_and_keeps_every_version() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        define(&backend, &["LE", "VICTIM_PII"]).await;
+        // Ben lacks VICTIM_PII: he edits around the field withheld from him.
+        let (ana, ben) = (ana_with_pii(), analyst("ben"));
         let mut new = record(Kind::Report, "before");
         new.narrative = "kept".to_owned();
-        new.label = Some(Label::from("LE"));
+        new.label = Some(label("LE"));
         new.fields = BTreeMap::from([
             (field_name("city"), text("Houston", None)),
             (field_name("victim_name"), text("Ana", Some("VICTIM_PII"))),
         ]);
         let id = store
-            .create_record("ana", new, Channel::Api, None, now())
+            .create_record(&ana, new, Channel::Api, None, now())
             .await
             .ok_on(name)
             .id;
-        let version_1 = store.record(id).await.ok_on(name);
+        let version_1 = read(&backend, &ana, id).await;
 
         let patch = RecordPatch {
             title: Some("after".to_owned()),
@@ -626,13 +643,13 @@ async fn update_applies_the_patch_and_keeps_every_version() {
         let at = now();
         assert_eq!(
             store
-                .update_record("ben", id, 1, patch, at)
+                .update_record(&ben, id, 1, patch, at)
                 .await
                 .ok_on(name),
             2,
             "{name}"
         );
-        let version_2 = store.record(id).await.ok_on(name);
+        let version_2 = read(&backend, &ana, id).await;
         assert_eq!(version_2.version, 2, "{name}");
         assert_eq!(version_2.title, "after", "{name}");
         assert_eq!(version_2.narrative, "kept", "{name}: members left out stay");
@@ -658,7 +675,7 @@ async fn update_applies_the_patch_and_keeps_every_version() {
 
         let stale = store
             .update_record(
-                "ben",
+                &ben,
                 id,
                 1,
                 RecordPatch {
@@ -680,7 +697,7 @@ async fn update_applies_the_patch_and_keeps_every_version() {
         );
         let invalid = store
             .update_record(
-                "ben",
+                &ben,
                 id,
                 2,
                 RecordPatch {
@@ -695,7 +712,7 @@ async fn update_applies_the_patch_and_keeps_every_version() {
             "{name}: {invalid:?}"
         );
         let ahead = store
-            .update_record("ben", id, 3, RecordPatch::default(), now())
+            .update_record(&ben, id, 3, RecordPatch::default(), now())
             .await;
         assert!(
             matches!(
@@ -708,7 +725,7 @@ async fn update_applies_the_patch_and_keeps_every_version() {
             "{name}: {ahead:?}"
         );
         assert_eq!(
-            store.record(id).await.ok_on(name),
+            read(&backend, &ana, id).await,
             version_2,
             "{name}: refused edits change nothing"
         );
@@ -719,24 +736,23 @@ async fn update_applies_the_patch_and_keeps_every_version() {
         };
         assert_eq!(
             store
-                .update_record("ana", id, 2, patch, now())
+                .update_record(&ana, id, 2, patch, now())
                 .await
                 .ok_on(name),
             3,
             "{name}"
         );
-        let version_3 = store.record(id).await.ok_on(name);
+        let version_3 = read(&backend, &ana, id).await;
 
-        let versions = store.record_versions(id).await.ok_on(name);
         assert_eq!(
-            versions,
+            versions(&backend, &ana, id).await,
             vec![version_1, version_2, version_3],
             "{name}: every version is kept, oldest first"
         );
 
         let missing = store
             .update_record(
-                "ana",
+                &ana,
                 RecordId::new(now()),
                 1,
                 RecordPatch::default(),
@@ -755,11 +771,12 @@ async fn attachments_are_stored_once_and_read_back() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
-        let first = create(store, "ana", Kind::Report, "one")
+        let (ana, ben) = (analyst("ana"), analyst("ben"));
+        let first = create(store, &ana, Kind::Report, "one")
             .await
             .ok_on(name)
             .id;
-        let second = create(store, "ana", Kind::Report, "two")
+        let second = create(store, &ana, Kind::Report, "two")
             .await
             .ok_on(name)
             .id;
@@ -768,10 +785,11 @@ async fn attachments_are_stored_once_and_read_back() {
 
         let (attachment, version) = store
             .attach(
-                "ana",
+                &ana,
                 first,
                 "ad.pdf".into(),
                 "application/pdf".into(),
+                None,
                 content.clone(),
                 now(),
             )
@@ -786,14 +804,14 @@ async fn attachments_are_stored_once_and_read_back() {
             "{name}"
         );
         assert_eq!(
-            store.record(first).await.ok_on(name).attachments,
+            read(&backend, &ana, first).await.attachments,
             vec![attachment.clone()],
             "{name}"
         );
 
-        let (read, bytes) = store.attachment(first, &sha256).await.ok_on(name);
+        let (read_back, bytes) = store.attachment(&ana, first, &sha256).await.ok_on(name);
         assert_eq!(
-            (read, bytes),
+            (read_back, bytes),
             (attachment.clone(), content.clone()),
             "{name}: the content reads back"
         );
@@ -801,10 +819,11 @@ async fn attachments_are_stored_once_and_read_back() {
         // The same content on another record, under another name.
         let (copy, version) = store
             .attach(
-                "ben",
+                &ben,
                 second,
                 "copy.pdf".into(),
                 "application/pdf".into(),
+                None,
                 content.clone(),
                 now(),
             )
@@ -813,12 +832,12 @@ async fn attachments_are_stored_once_and_read_back() {
         assert_eq!(version, 2, "{name}");
         assert_eq!(copy.sha256, sha256, "{name}");
         assert_eq!(
-            store.attachment(second, &sha256).await.ok_on(name),
+            store.attachment(&ana, second, &sha256).await.ok_on(name),
             (copy, content.clone()),
             "{name}"
         );
         assert_eq!(
-            store.attachment(first, &sha256).await.ok_on(name).1,
+            store.attachment(&ana, first, &sha256).await.ok_on(name).1,
             content,
             "{name}: still readable on the first"
         );
@@ -827,10 +846,11 @@ async fn attachments_are_stored_once_and_read_back() {
         let head = store.journal_head().await.ok_on(name);
         let (again, version) = store
             .attach(
-                "ana",
+                &ana,
                 first,
                 "ad.pdf".into(),
                 "application/pdf".into(),
+                None,
                 content.clone(),
                 now(),
             )
@@ -842,7 +862,7 @@ async fn attachments_are_stored_once_and_read_back() {
             "{name}: an identical attachment keeps the version"
         );
         assert_eq!(
-            store.record(first).await.ok_on(name).attachments.len(),
+            read(&backend, &ana, first).await.attachments.len(),
             1,
             "{name}"
         );
@@ -855,10 +875,11 @@ async fn attachments_are_stored_once_and_read_back() {
         // The same content under a new name is a new attachment.
         let (_, version) = store
             .attach(
-                "ana",
+                &ana,
                 first,
                 "renamed.pdf".into(),
                 "application/pdf".into(),
+                None,
                 content.clone(),
                 now(),
             )
@@ -866,50 +887,52 @@ async fn attachments_are_stored_once_and_read_back() {
             .ok_on(name);
         assert_eq!(version, 3, "{name}");
         assert_eq!(
-            store.record(first).await.ok_on(name).attachments.len(),
+            read(&backend, &ana, first).await.attachments.len(),
             2,
             "{name}"
         );
 
         let (empty, _) = store
             .attach(
-                "ana",
+                &ana,
                 second,
                 "empty.txt".into(),
                 "text/plain".into(),
+                None,
                 Vec::new(),
                 now(),
             )
             .await
             .ok_on(name);
         assert_eq!(
-            store.attachment(second, &empty.sha256).await.ok_on(name).1,
+            store.attachment(&ana, second, &empty.sha256).await.ok_on(name).1,
             Vec::<u8>::new(),
             "{name}"
         );
 
         let unknown = store
-            .attachment(first, &hex::encode(Sha256::digest(b"other")))
+            .attachment(&ana, first, &hex::encode(Sha256::digest(b"other")))
             .await;
         assert!(
             matches!(unknown, Err(Error::NotFound)),
             "{name}: {unknown:?}"
         );
-        let third = create(store, "ana", Kind::Report, "three")
+        let third = create(store, &ana, Kind::Report, "three")
             .await
             .ok_on(name)
             .id;
-        let not_carried = store.attachment(third, &sha256).await;
+        let not_carried = store.attachment(&ana, third, &sha256).await;
         assert!(
             matches!(not_carried, Err(Error::NotFound)),
             "{name}: a record reads only its own attachments: {not_carried:?}"
         );
         let missing = store
             .attach(
-                "ana",
+                &ana,
                 RecordId::new(now()),
                 "x".into(),
                 "text/plain".into(),
+                None,
                 b"x".to_vec(),
                 now(),
             )

@@ -1,6 +1,9 @@
 use std::collections::BTreeMap;
 
-use humdex_model::{Field, FieldName, Kind, NewRecord, Priority, Role, Username};
+use humdex_model::{
+    Field, FieldName, Kind, Label, NewRecord, Priority, Reader, Record, RecordId, RecordView, Role,
+    User, Username,
+};
 use humdex_store::{NewUser, Store};
 use humdex_testkit::TestDatabase;
 use jiff::Timestamp;
@@ -62,6 +65,8 @@ pub fn record(kind: Kind, title: &str) -> NewRecord {
         title: title.to_owned(),
         narrative: String::new(),
         label: None,
+        label_pointer: false,
+        point_of_contact: None,
         fields: BTreeMap::new(),
         source: None,
         created: None,
@@ -75,14 +80,85 @@ pub fn field_name(name: &str) -> FieldName {
     FieldName::new(name).unwrap()
 }
 
+/// The label written `text`, which must parse.
+pub fn label(text: &str) -> Label {
+    text.parse()
+        .unwrap_or_else(|error| panic!("`{text}` is not a label: {error}"))
+}
+
 pub fn text(value: &str, label: Option<&str>) -> Field {
     Field {
         value: humdex_model::FieldValue::Text(value.to_owned()),
-        label: label.map(Into::into),
+        label: label.map(self::label),
     }
 }
 
-/// Adds user `name` with role analyst.
+/// User `name` with `role` and `authorizations`, as a reader (and writer) of records. The user
+/// need not exist in the store: the store takes the reader's word, as the server does after
+/// authenticating them.
+pub fn reader(name: &str, role: Role, authorizations: &[&str]) -> Reader {
+    Reader::new(&User {
+        username: name.parse().unwrap(),
+        role,
+        authorizations: authorizations
+            .iter()
+            .map(|authorization| (*authorization).to_owned())
+            .collect(),
+    })
+}
+
+/// Analyst `name` with the authorizations [`add_user`] gives: `LE`.
+pub fn analyst(name: &str) -> Reader {
+    reader(name, Role::Analyst, &["LE"])
+}
+
+/// Defines each of `authorizations`, as admin.
+pub async fn define(backend: &Backend, authorizations: &[&str]) {
+    for authorization in authorizations {
+        backend
+            .store
+            .define_authorization(
+                "admin",
+                authorization,
+                &format!("holders may read what {authorization} guards"),
+                now(),
+            )
+            .await
+            .ok_on(backend.name);
+    }
+}
+
+/// Record `id` as `reader` reads it, which must be the whole record: nothing withheld.
+pub async fn read(backend: &Backend, reader: &Reader, id: RecordId) -> Record {
+    whole(backend.name, backend.store.record(reader, id).await.ok_on(backend.name))
+}
+
+/// The record in `view`, which must be the whole record: not a pointer, nothing withheld.
+#[track_caller]
+pub fn whole(backend: &str, view: RecordView) -> Record {
+    let RecordView::Full(visible) = view else {
+        panic!("{backend}: expected the record, got {view:?}");
+    };
+    assert!(
+        visible.withheld_fields().is_empty() && visible.withheld_attachments() == 0,
+        "{backend}: expected nothing withheld: {visible:?}"
+    );
+    visible.record().clone()
+}
+
+/// Every version of record `id` as `reader` reads them, oldest first; each must be whole.
+pub async fn versions(backend: &Backend, reader: &Reader, id: RecordId) -> Vec<Record> {
+    backend
+        .store
+        .record_versions(reader, id)
+        .await
+        .ok_on(backend.name)
+        .into_iter()
+        .map(|visible| whole(backend.name, RecordView::Full(visible)))
+        .collect()
+}
+
+/// Adds user `name` with role analyst and authorization `LE` (which is not defined by this).
 pub async fn add_user(backend: &Backend, name: &str) {
     let user = NewUser {
         username: name.parse::<Username>().unwrap(),
@@ -113,7 +189,7 @@ pub async fn set_pool(backend: &Backend, name: &str, members: &[&str]) {
 /// Takes in a record of `kind` titled `title` through the API channel, without an idempotency key.
 pub async fn create(
     store: &humdex_store::Store,
-    actor: &str,
+    actor: &Reader,
     kind: Kind,
     title: &str,
 ) -> humdex_store::Result<humdex_store::Created> {

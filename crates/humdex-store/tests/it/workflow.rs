@@ -1,14 +1,15 @@
 use humdex_model::{Assignee, ChangeKind, Channel, Kind, State};
 use humdex_store::Error;
 
-use crate::util::{OkOn, add_user, create, now, record, set_pool, stores};
+use crate::util::{OkOn, add_user, analyst, create, now, read, record, set_pool, stores, versions};
 
 #[tokio::test]
 async fn legal_path_moves_through_every_state() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
-        let id = create(store, "ana", Kind::Report, "t").await.ok_on(name).id;
+        let ana = analyst("ana");
+        let id = create(store, &ana, Kind::Report, "t").await.ok_on(name).id;
         let path = [
             State::Analysis,
             State::Dissemination,
@@ -18,11 +19,11 @@ async fn legal_path_moves_through_every_state() {
         for (step, to) in path.into_iter().enumerate() {
             let expected = step as i64 + 1;
             let version = store
-                .transition("ana", id, Some(to), None, Some(expected), now())
+                .transition(&ana, id, Some(to), None, Some(expected), now())
                 .await
                 .ok_on(name);
             assert_eq!(version, expected + 1, "{name}: step {step} to {to}");
-            let stored = store.record(id).await.ok_on(name);
+            let stored = read(&backend, &ana, id).await;
             assert_eq!(
                 (stored.state, stored.version),
                 (to, expected + 1),
@@ -31,21 +32,19 @@ async fn legal_path_moves_through_every_state() {
         }
         // From dissemination the way back to analysis is open too.
         store
-            .transition("ana", id, Some(State::Dissemination), None, None, now())
+            .transition(&ana, id, Some(State::Dissemination), None, None, now())
             .await
             .ok_on(name);
         assert_eq!(
             store
-                .transition("ana", id, Some(State::Analysis), None, None, now())
+                .transition(&ana, id, Some(State::Analysis), None, None, now())
                 .await
                 .ok_on(name),
             7,
             "{name}"
         );
-        let states: Vec<State> = store
-            .record_versions(id)
+        let states: Vec<State> = versions(&backend, &ana, id)
             .await
-            .ok_on(name)
             .iter()
             .map(|record| record.state)
             .collect();
@@ -70,15 +69,16 @@ async fn illegal_transition_changes_nothing() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
-        let id = create(store, "ana", Kind::Request, "t")
+        let ana = analyst("ana");
+        let id = create(store, &ana, Kind::Request, "t")
             .await
             .ok_on(name)
             .id;
-        let before = store.record(id).await.ok_on(name);
+        let before = read(&backend, &ana, id).await;
         let head = store.journal_head().await.ok_on(name);
         for to in [State::Archived, State::Dissemination, State::Intake] {
             let refused = store
-                .transition("ana", id, Some(to), None, Some(1), now())
+                .transition(&ana, id, Some(to), None, Some(1), now())
                 .await;
             assert!(
                 matches!(refused, Err(Error::IllegalTransition { from: State::Intake, to: refused_to }) if refused_to == to),
@@ -90,7 +90,7 @@ async fn illegal_transition_changes_nothing() {
         let head = head + 1;
         let refused = store
             .transition(
-                "ana",
+                &ana,
                 id,
                 Some(State::Archived),
                 Some(Some(Assignee::User("ana".into()))),
@@ -103,7 +103,7 @@ async fn illegal_transition_changes_nothing() {
             "{name}: {refused:?}"
         );
         let stale = store
-            .transition("ana", id, Some(State::Analysis), None, Some(2), now())
+            .transition(&ana, id, Some(State::Analysis), None, Some(2), now())
             .await;
         assert!(
             matches!(
@@ -117,12 +117,12 @@ async fn illegal_transition_changes_nothing() {
         );
 
         assert_eq!(
-            store.record(id).await.ok_on(name),
+            read(&backend, &ana, id).await,
             before,
             "{name}: the record is unchanged"
         );
         assert_eq!(
-            store.record_versions(id).await.ok_on(name).len(),
+            versions(&backend, &ana, id).await.len(),
             1,
             "{name}: no version was added"
         );
@@ -134,7 +134,7 @@ async fn illegal_transition_changes_nothing() {
 
         let missing = store
             .transition(
-                "ana",
+                &ana,
                 humdex_model::RecordId::new(now()),
                 Some(State::Analysis),
                 None,
@@ -154,9 +154,10 @@ async fn assignees_must_exist() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let ana = analyst("ana");
         add_user(&backend, "ana").await;
         set_pool(&backend, "triage", &["ana"]).await;
-        let id = create(store, "ana", Kind::Report, "t").await.ok_on(name).id;
+        let id = create(store, &ana, Kind::Report, "t").await.ok_on(name).id;
         let head = store.journal_head().await.ok_on(name);
 
         for ghost in [
@@ -164,7 +165,7 @@ async fn assignees_must_exist() {
             Assignee::Pool("ghost".into()),
         ] {
             let refused = store
-                .transition("ana", id, None, Some(Some(ghost.clone())), None, now())
+                .transition(&ana, id, None, Some(Some(ghost.clone())), None, now())
                 .await;
             assert!(
                 matches!(&refused, Err(Error::Invalid(invalid)) if invalid.field.as_deref() == Some("assignee")),
@@ -173,7 +174,7 @@ async fn assignees_must_exist() {
             let mut new = record(Kind::Report, "assigned at intake");
             new.assignee = Some(ghost.clone());
             let refused = store
-                .create_record("ana", new, Channel::Api, None, now())
+                .create_record(&ana, new, Channel::Api, None, now())
                 .await;
             assert!(
                 matches!(refused, Err(Error::Invalid(_))),
@@ -185,11 +186,11 @@ async fn assignees_must_exist() {
             head,
             "{name}: refused assignments journal nothing"
         );
-        assert_eq!(store.record(id).await.ok_on(name).version, 1, "{name}");
+        assert_eq!(read(&backend, &ana, id).await.version, 1, "{name}");
 
         let version = store
             .transition(
-                "ana",
+                &ana,
                 id,
                 None,
                 Some(Some(Assignee::User("ana".into()))),
@@ -198,7 +199,7 @@ async fn assignees_must_exist() {
             )
             .await
             .ok_on(name);
-        let stored = store.record(id).await.ok_on(name);
+        let stored = read(&backend, &ana, id).await;
         assert_eq!(
             (version, stored.assignee, stored.state),
             (2, Some(Assignee::User("ana".into())), State::Intake),
@@ -206,7 +207,7 @@ async fn assignees_must_exist() {
         );
         store
             .transition(
-                "ana",
+                &ana,
                 id,
                 Some(State::Analysis),
                 Some(Some(Assignee::Pool("triage".into()))),
@@ -215,18 +216,18 @@ async fn assignees_must_exist() {
             )
             .await
             .ok_on(name);
-        let stored = store.record(id).await.ok_on(name);
+        let stored = read(&backend, &ana, id).await;
         assert_eq!(
             (stored.assignee, stored.state),
             (Some(Assignee::Pool("triage".into())), State::Analysis),
             "{name}"
         );
         store
-            .transition("ana", id, None, Some(None), Some(3), now())
+            .transition(&ana, id, None, Some(None), Some(3), now())
             .await
             .ok_on(name);
         assert_eq!(
-            store.record(id).await.ok_on(name).assignee,
+            read(&backend, &ana, id).await.assignee,
             None,
             "{name}: Some(None) unassigns"
         );
@@ -238,19 +239,20 @@ async fn pool_members_claim_pool_records() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let (ana, ben) = (analyst("ana"), analyst("ben"));
         add_user(&backend, "ana").await;
         add_user(&backend, "ben").await;
         set_pool(&backend, "triage", &["ana"]).await;
         let mut new = record(Kind::Report, "for the pool");
         new.assignee = Some(Assignee::Pool("triage".into()));
         let id = store
-            .create_record("ben", new, Channel::Api, None, now())
+            .create_record(&ben, new, Channel::Api, None, now())
             .await
             .ok_on(name)
             .id;
         let head = store.journal_head().await.ok_on(name);
 
-        let outsider = store.claim("ben", id, now()).await;
+        let outsider = store.claim(&ben, id, now()).await;
         assert!(
             matches!(&outsider, Err(Error::NotPoolMember(pool)) if pool == "triage"),
             "{name}: {outsider:?}"
@@ -260,10 +262,10 @@ async fn pool_members_claim_pool_records() {
             head,
             "{name}: a refused claim journals nothing"
         );
-        assert_eq!(store.record(id).await.ok_on(name).version, 1, "{name}");
+        assert_eq!(read(&backend, &ana, id).await.version, 1, "{name}");
 
-        assert_eq!(store.claim("ana", id, now()).await.ok_on(name), 2, "{name}");
-        let stored = store.record(id).await.ok_on(name);
+        assert_eq!(store.claim(&ana, id, now()).await.ok_on(name), 2, "{name}");
+        let stored = read(&backend, &ana, id).await;
         assert_eq!(
             stored.assignee,
             Some(Assignee::User("ana".into())),
@@ -286,16 +288,16 @@ async fn pool_members_claim_pool_records() {
             "{name}"
         );
 
-        let claimed_again = store.claim("ana", id, now()).await;
+        let claimed_again = store.claim(&ana, id, now()).await;
         assert!(
             matches!(claimed_again, Err(Error::NotPoolAssigned)),
             "{name}: {claimed_again:?}"
         );
-        let unassigned = create(store, "ben", Kind::Report, "nobody's")
+        let unassigned = create(store, &ben, Kind::Report, "nobody's")
             .await
             .ok_on(name)
             .id;
-        let refused = store.claim("ana", unassigned, now()).await;
+        let refused = store.claim(&ana, unassigned, now()).await;
         assert!(
             matches!(refused, Err(Error::NotPoolAssigned)),
             "{name}: {refused:?}"
@@ -305,18 +307,18 @@ async fn pool_members_claim_pool_records() {
         let mut new = record(Kind::Request, "second");
         new.assignee = Some(Assignee::Pool("triage".into()));
         let second = store
-            .create_record("ana", new, Channel::Api, None, now())
+            .create_record(&ana, new, Channel::Api, None, now())
             .await
             .ok_on(name)
             .id;
         set_pool(&backend, "triage", &["ana", "ben"]).await;
         assert_eq!(
-            store.claim("ben", second, now()).await.ok_on(name),
+            store.claim(&ben, second, now()).await.ok_on(name),
             2,
             "{name}"
         );
         assert_eq!(
-            store.record(second).await.ok_on(name).assignee,
+            read(&backend, &ana, second).await.assignee,
             Some(Assignee::User("ben".into())),
             "{name}"
         );

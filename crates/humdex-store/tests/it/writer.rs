@@ -1,25 +1,26 @@
 use std::collections::BTreeSet;
 
-use humdex_model::{ChangeKind, Kind, RecordId, RecordPatch, State};
+use humdex_model::{ChangeKind, Kind, RecordId, RecordPatch, RecordView, State};
 use humdex_store::{Error, RecordFilter};
 use tokio::task::JoinSet;
 
-use crate::util::{OkOn, create, now, stores};
+use crate::util::{OkOn, analyst, create, now, read, stores, versions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_creates_all_commit() {
     for backend in stores().await {
         let name = backend.name;
+        let ana = analyst("ana");
         let mut tasks = JoinSet::new();
         for index in 0..200 {
-            let store = backend.store.clone();
+            let (store, ana) = (backend.store.clone(), ana.clone());
             tasks.spawn(async move {
                 let kind = if index % 2 == 0 {
                     Kind::Report
                 } else {
                     Kind::Request
                 };
-                create(&store, "ana", kind, &format!("record {index}")).await
+                create(&store, &ana, kind, &format!("record {index}")).await
             });
         }
         let mut ids = BTreeSet::new();
@@ -55,10 +56,10 @@ async fn concurrent_creates_all_commit() {
 
         let listed = backend
             .store
-            .records(&RecordFilter::default(), None, 1000)
+            .records(&ana, &RecordFilter::default(), None, 1000)
             .await
             .ok_on(name);
-        let listed: BTreeSet<RecordId> = listed.records.iter().map(|record| record.id).collect();
+        let listed: BTreeSet<RecordId> = listed.records.iter().map(RecordView::id).collect();
         assert_eq!(listed, ids, "{name}: every record is stored");
     }
 }
@@ -76,9 +77,10 @@ async fn failing_writes_fail_alone() {
     for backend in stores().await {
         let name = backend.name;
         let store = &backend.store;
+        let (ana, ben) = (analyst("ana"), analyst("ben"));
         let mut existing = Vec::new();
         for index in 0..40 {
-            let id = create(store, "ana", Kind::Report, &format!("existing {index}"))
+            let id = create(store, &ana, Kind::Report, &format!("existing {index}"))
                 .await
                 .ok_on(name)
                 .id;
@@ -100,7 +102,7 @@ async fn failing_writes_fail_alone() {
         }
         let mut tasks = JoinSet::new();
         for (position, write) in writes.into_iter().enumerate() {
-            let store = store.clone();
+            let (store, ben) = (store.clone(), ben.clone());
             tasks.spawn(async move {
                 let patch = RecordPatch {
                     narrative: Some(format!("write {position}")),
@@ -108,17 +110,17 @@ async fn failing_writes_fail_alone() {
                 };
                 let result = match &write {
                     Write::Create => {
-                        create(&store, "ben", Kind::Request, &format!("new {position}"))
+                        create(&store, &ben, Kind::Request, &format!("new {position}"))
                             .await
                             .map(|created| created.version)
                     }
-                    Write::Update(id) => store.update_record("ben", *id, 1, patch, now()).await,
+                    Write::Update(id) => store.update_record(&ben, *id, 1, patch, now()).await,
                     Write::StaleUpdate(id) => {
-                        store.update_record("ben", *id, 0, patch, now()).await
+                        store.update_record(&ben, *id, 0, patch, now()).await
                     }
                     Write::IllegalTransition(id) => {
                         store
-                            .transition("ben", *id, Some(State::Archived), None, None, now())
+                            .transition(&ben, *id, Some(State::Archived), None, None, now())
                             .await
                     }
                 };
@@ -181,20 +183,20 @@ async fn failing_writes_fail_alone() {
             .count();
         assert_eq!(updated, 40, "{name}");
         for id in &existing {
-            let stored = store.record(*id).await.ok_on(name);
+            let stored = read(&backend, &ana, *id).await;
             assert_eq!(
                 (stored.version, stored.state),
                 (2, State::Intake),
                 "{name}: {id} took exactly the good edit"
             );
             assert_eq!(
-                store.record_versions(*id).await.ok_on(name).len(),
+                versions(&backend, &ana, *id).await.len(),
                 2,
                 "{name}"
             );
         }
         let all = store
-            .records(&RecordFilter::default(), None, 1000)
+            .records(&ana, &RecordFilter::default(), None, 1000)
             .await
             .ok_on(name);
         assert_eq!(all.records.len(), 40 + 60, "{name}: every create committed");
