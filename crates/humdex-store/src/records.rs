@@ -253,13 +253,14 @@ impl Store {
         now: Timestamp,
     ) -> Result<Created> {
         new.validate()?;
-        writer.check_new_record(&new)?;
+        let writer = writer.clone();
         let actor = writer.name().to_owned();
         let origin = self.node_id().to_owned();
         self.inner
             .writer
             .write(Box::new(move |connection| {
-                let (actor, origin, new, idempotency) = (actor.clone(), origin.clone(), new.clone(), idempotency.clone());
+                let (writer, actor, origin, new, idempotency) =
+                    (writer.clone(), actor.clone(), origin.clone(), new.clone(), idempotency.clone());
                 Box::pin(async move {
                     if let Some(key) = &idempotency {
                         let earlier = sqlx::query(
@@ -277,7 +278,9 @@ impl Store {
                             return Ok(Written { output: Created { id, version: 1, replayed: true }, last_seq: None });
                         }
                     }
+                    // Unknown authorizations first: "define it" helps more than "you lack it".
                     check_defined(connection, new.labels()).await?;
+                    writer.check_new_record(&new)?;
                     if let Some(assignee) = &new.assignee {
                         check_assignee(connection, assignee).await?;
                     }
@@ -432,8 +435,8 @@ impl Store {
                 Box::pin(async move {
                     let previous = load_for(connection, &writer, id).await?;
                     check_version(&previous, Some(expected_version))?;
-                    writer.check_patch(&previous, &patch)?;
                     check_defined(connection, patch.labels()).await?;
+                    writer.check_patch(&previous, &patch)?;
                     let change = if patch.relabels(&previous) {
                         ChangeKind::RecordRelabelled
                     } else {
@@ -548,7 +551,6 @@ impl Store {
         content: Vec<u8>,
         now: Timestamp,
     ) -> Result<(Attachment, i64)> {
-        actor.check_writable(label.as_ref(), "label")?;
         let actor = actor.clone();
         let attachment = Attachment {
             sha256: hex::encode(Sha256::digest(&content)),
@@ -566,6 +568,7 @@ impl Store {
                 Box::pin(async move {
                     let previous = load_for(connection, &actor, id).await?;
                     check_defined(connection, attachment.label.iter().map(|label| ("label".to_owned(), label))).await?;
+                    actor.check_writable(attachment.label.as_ref(), "label")?;
                     if previous.attachments.contains(&attachment) {
                         return Ok(Written { output: (attachment, previous.version), last_seq: None });
                     }

@@ -39,7 +39,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
-use humdex_model::{Channel, NewRecord, RecordId, Role, Seq};
+use humdex_model::{Channel, NewRecord, Reader, RecordId, RecordView, Role, Seq, User};
 use humdex_server::{AppState, Clock, Config};
 use humdex_store::{Backend, NewUser, RecordFilter, Store};
 use humdex_testkit::{POSTGRES_URL_VARIABLE, TestDatabase};
@@ -448,11 +448,19 @@ async fn verify(store: &Store, journal_before: Seq, ids: &[RecordId]) -> anyhow:
         ids.len(),
         journal_head - journal_before
     );
+    // Sees every record the payloads write.
+    let auditor = Reader::new(&User {
+        username: USERNAME.parse().map_err(anyhow::Error::msg)?,
+        role: Role::Analyst,
+        authorizations: vec!["LE".to_owned(), "VICTIM_PII".to_owned()],
+    });
     let mut stored = HashSet::new();
     let mut cursor = None;
     loop {
-        let page = store.records(&RecordFilter::default(), cursor, 500).await?;
-        stored.extend(page.records.iter().map(|record| record.id));
+        let page = store
+            .records(&auditor, &RecordFilter::default(), cursor, 500)
+            .await?;
+        stored.extend(page.records.iter().map(RecordView::id));
         match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => break,
@@ -468,6 +476,17 @@ async fn verify(store: &Store, journal_before: Seq, ids: &[RecordId]) -> anyhow:
     Ok(())
 }
 
+/// Defines the authorizations the payloads' labels name; answers them, for the writer to hold.
+async fn define_labels(store: &Store) -> anyhow::Result<Vec<String>> {
+    let authorizations = ["LE", "VICTIM_PII"];
+    for name in authorizations {
+        store
+            .define_authorization("admin", name, "benchmark", now())
+            .await?;
+    }
+    Ok(authorizations.map(str::to_owned).to_vec())
+}
+
 /// Scenario 2: `Store::create_record` from `C` concurrent tasks.
 async fn store_intake(
     database: &TestDatabase,
@@ -475,17 +494,22 @@ async fn store_intake(
     settings: &Settings,
 ) -> anyhow::Result<Outcome> {
     let store = Store::open(&database.url).await?;
+    let writer = Reader::new(&User {
+        username: USERNAME.parse().map_err(anyhow::Error::msg)?,
+        role: Role::Analyst,
+        authorizations: define_labels(&store).await?,
+    });
     let journal_before = store.journal_head().await?;
     let load = drive(settings, {
         let store = store.clone();
         let payloads = Arc::clone(payloads);
         move |n| {
-            let store = store.clone();
+            let (store, writer) = (store.clone(), writer.clone());
             let record = payloads.records.get(n % payloads.records.len()).cloned();
             async move {
                 let record = record.context("no records to write")?;
                 let created = store
-                    .create_record(USERNAME, record, Channel::Api, None, now())
+                    .create_record(&writer, record, Channel::Api, None, now())
                     .await?;
                 Ok(created.id)
             }
@@ -511,7 +535,7 @@ async fn http_intake(
         username: USERNAME.parse().map_err(anyhow::Error::msg)?,
         role: Role::Analyst,
         password_hash: humdex_server::auth::hash_password(PASSWORD)?,
-        authorizations: vec!["LE".to_owned(), "VICTIM_PII".to_owned()],
+        authorizations: define_labels(&store).await?,
     };
     store.add_user("admin", user, now()).await?;
     let clock: Clock = Arc::new(now);

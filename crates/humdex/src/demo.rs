@@ -1738,6 +1738,9 @@ fn plan_record(rng: &mut StdRng, case: &'static Case, now: Timestamp) -> anyhow:
         kind: draft.kind,
         title: draft.title,
         narrative: draft.narrative,
+        // Joint cases show as pointers to those who hold only one side, so they know whom to ask.
+        label_pointer: draft.label == Some("LE&CASEWORK"),
+        point_of_contact: None,
         label: draft.label.map(str::parse::<Label>).transpose()?,
         fields,
         source,

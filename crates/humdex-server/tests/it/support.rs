@@ -175,10 +175,6 @@ impl Node {
         Timestamp::from_millisecond(self.clock_ms.load(Ordering::SeqCst)).unwrap()
     }
 
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-
     pub async fn login(&self, username: &str) -> String {
         let reply = self
             .call(

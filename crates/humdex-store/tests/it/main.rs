@@ -19,8 +19,16 @@ mod workflow;
 // The journal: one entry per change, with the right contents and order, and its pages.
 mod journal;
 
+// Identity: passwords, disabled accounts, second factors, challenges, sign-in failures, API
+// tokens and the MFA policy.
+mod identity;
+
 // The group-committing writer: concurrent writes, and failing writes inside a busy batch.
 mod writer;
 
 // Projections: the state counts replayed from random operation sequences, against a model.
 mod projection;
+
+// Labels: what each reader may see of records, fields, versions, the journal and the counters,
+// and which labels a writer may write; with a property test over random labels and readers.
+mod privileges;

@@ -1,3 +1,4 @@
+use humdex_model::{Reader, Record, RecordView, Role, User};
 use humdex_store::{RecordFilter, Store};
 use humdex_testkit::TestDatabase;
 
@@ -10,6 +11,7 @@ const LINES: &str = r#"{"kind": "report", "title": "Ad for massage work", "field
 not json at all
 {"kind": "report", "title": " "}
 {"kind": "report", "title": "Workers moved at night", "fields": {"spot": {"value": {"lat": 29.76, "lon": -95.37, "place": "Houston"}}}}
+{"kind": "report", "title": "Shared abroad", "label": "INTERPOL"}
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -19,6 +21,13 @@ async fn import_loads_good_lines_and_names_bad_ones() {
         #[expect(clippy::disallowed_methods, reason = "the test writes its own fixture")]
         std::fs::write(&file, LINES).unwrap();
         let file = file.display().to_string();
+        // Adding a user with an authorization defines it, so that labels may name it.
+        let added = humdex(
+            &["user", "add", "ana", "--role", "analyst", "--password-stdin", "--authorizations", "LE"],
+            &database,
+            "a long enough password\n",
+        );
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
 
         let output = humdex(&["import", &file], &database, "");
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -46,7 +55,12 @@ async fn import_loads_good_lines_and_names_bad_ones() {
             database.backend
         );
         assert!(
-            stderr.contains("3 lines were rejected"),
+            stderr.contains("line 8: label: unknown authorization `INTERPOL`"),
+            "{}: {stderr}",
+            database.backend
+        );
+        assert!(
+            stderr.contains("4 lines were rejected"),
             "{}: {stderr}",
             database.backend
         );
@@ -55,12 +69,23 @@ async fn import_loads_good_lines_and_names_bad_ones() {
         assert_eq!(again.status.code(), Some(2));
 
         let store = Store::open(&database.url).await.unwrap();
-        let page = store
-            .records(&RecordFilter::default(), None, 100)
+        let reader = Reader::new(&User {
+            username: "ana".parse().unwrap(),
+            role: Role::Analyst,
+            authorizations: vec!["LE".to_owned()],
+        });
+        let records: Vec<Record> = store
+            .records(&reader, &RecordFilter::default(), None, 100)
             .await
-            .unwrap();
-        let mut titles: Vec<_> = page
+            .unwrap()
             .records
+            .into_iter()
+            .filter_map(|view| match view {
+                RecordView::Full(visible) => Some(visible.record().clone()),
+                RecordView::Pointer(_) => None,
+            })
+            .collect();
+        let mut titles: Vec<_> = records
             .iter()
             .map(|record| record.title.as_str())
             .collect();
@@ -76,7 +101,7 @@ async fn import_loads_good_lines_and_names_bad_ones() {
             database.backend
         );
         assert!(
-            page.records
+            records
                 .iter()
                 .all(|record| record.created_by == "import")
         );
