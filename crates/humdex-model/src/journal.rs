@@ -110,8 +110,9 @@ pub struct Change {
     /// do not see the entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<Label>,
-    /// For record changes: the record's label before the change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// For record changes: the record's label before the change. Never shown: readers of the
+    /// new label need not learn the old one.
+    #[serde(default, skip_serializing)]
     pub previous_label: Option<Label>,
 }
 

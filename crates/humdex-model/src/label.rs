@@ -4,8 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use humdex_access::{AccessExpression, Authorizations, ParseError};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use jiff::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 
 /// The longest label accepted: longer ones are a mistake, not a policy.
@@ -98,7 +98,9 @@ impl utoipa::PartialSchema for Label {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
-            .description(Some("An access expression (Accumulo syntax) a reader must satisfy."))
+            .description(Some(
+                "An access expression (Accumulo syntax) a reader must satisfy.",
+            ))
             .examples([serde_json::json!("LE&(VICTIM_PII|CASEWORK)")])
             .into()
     }
@@ -159,6 +161,9 @@ mod tests {
             label.authorizations().collect::<Vec<_>>(),
             ["CASEWORK", "LE", "VICTIM_PII"]
         );
-        assert_eq!(serde_json::to_string(&label).unwrap(), r#""LE&(VICTIM_PII|CASEWORK)""#);
+        assert_eq!(
+            serde_json::to_string(&label).unwrap(),
+            r#""LE&(VICTIM_PII|CASEWORK)""#
+        );
     }
 }

@@ -22,8 +22,8 @@ pub use field::{Field, FieldJson, FieldName, FieldValue, Location, ValueType};
 pub use journal::{Change, ChangeKind, Seq};
 pub use label::{AuthorizationDefinition, Label, LabelError};
 pub use record::{
-    Attachment, Channel, Credibility, Kind, NewRecord, Priority, Record, RecordId,
-    RecordPatch, Reliability, Source,
+    Attachment, Channel, Credibility, Kind, NewRecord, Priority, Record, RecordId, RecordPatch,
+    Reliability, Source,
 };
 pub use user::{Role, User, Username};
 pub use view::{Reader, RecordPointer, RecordView, Sight, VisibleRecord};

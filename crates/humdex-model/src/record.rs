@@ -339,7 +339,9 @@ fn validate_parts<'a>(
             format!("a narrative is at most {MAX_NARRATIVE} bytes"),
         ));
     }
-    if point_of_contact.is_some_and(|contact| contact.trim().is_empty() || contact.len() > MAX_TITLE) {
+    if point_of_contact
+        .is_some_and(|contact| contact.trim().is_empty() || contact.len() > MAX_TITLE)
+    {
         return Err(InvalidInput::at(
             "point_of_contact",
             format!("a point of contact is 1 to {MAX_TITLE} bytes"),
@@ -512,17 +514,27 @@ impl RecordPatch {
             .flatten()
             .map(|label| ("label".to_owned(), label));
         let fields = self.fields.iter().filter_map(|(name, field)| {
-            Some((format!("fields.{name}.label"), field.as_ref()?.label.as_ref()?))
+            Some((
+                format!("fields.{name}.label"),
+                field.as_ref()?.label.as_ref()?,
+            ))
         });
         record.chain(fields)
     }
 
     /// Whether the patch changes any label of `record` (or its pointer marking).
     pub fn relabels(&self, record: &Record) -> bool {
-        self.label.as_ref().is_some_and(|label| *label != record.label)
-            || self.label_pointer.is_some_and(|pointer| pointer != record.label_pointer)
+        self.label
+            .as_ref()
+            .is_some_and(|label| *label != record.label)
+            || self
+                .label_pointer
+                .is_some_and(|pointer| pointer != record.label_pointer)
             || self.fields.iter().any(|(name, field)| {
-                let before = record.fields.get(name).and_then(|field| field.label.as_ref());
+                let before = record
+                    .fields
+                    .get(name)
+                    .and_then(|field| field.label.as_ref());
                 let after = field.as_ref().and_then(|field| field.label.as_ref());
                 before != after
             })

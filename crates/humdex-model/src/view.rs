@@ -82,7 +82,7 @@ impl Reader {
         match self.sight(&record) {
             Sight::None => None,
             Sight::Pointer => Some(RecordView::Pointer(RecordPointer::of(&record))),
-            Sight::Full => Some(RecordView::Full(self.visible(record))),
+            Sight::Full => Some(RecordView::Full(Box::new(self.visible(record)))),
         }
     }
 
@@ -114,7 +114,9 @@ impl Reader {
         match label {
             Some(label) if !self.satisfies(Some(label)) => Err(Denied::at(
                 path,
-                format!("you cannot write the label `{label}`: your authorizations do not satisfy it"),
+                format!(
+                    "you cannot write the label `{label}`: your authorizations do not satisfy it"
+                ),
             )),
             _ => Ok(()),
         }
@@ -127,8 +129,29 @@ impl Reader {
     }
 
     /// Checks a patch of `record`, which the writer has full sight of: its new labels must be
-    /// ones the writer satisfies, and it must not touch a field withheld from them.
+    /// ones the writer satisfies, it must not touch a field withheld from them, and it may change
+    /// the record's label only if nothing is withheld from them — a field's guard is the record's
+    /// label and its own, so weakening the record's label would uncover fields the writer cannot
+    /// judge.
     pub fn check_patch(&self, record: &Record, patch: &RecordPatch) -> Result<(), Denied> {
+        let relabels_record = patch
+            .label
+            .as_ref()
+            .is_some_and(|label| *label != record.label);
+        let withholds_anything = record
+            .fields
+            .values()
+            .any(|field| !self.satisfies(field.label.as_ref()))
+            || record
+                .attachments
+                .iter()
+                .any(|attachment| !self.satisfies(attachment.label.as_ref()));
+        if relabels_record && withholds_anything {
+            return Err(Denied::at(
+                "label",
+                "some of this record is withheld from you, so you cannot change its label",
+            ));
+        }
         for name in patch.fields.keys() {
             if record
                 .fields
@@ -225,7 +248,7 @@ impl RecordPointer {
 #[serde(untagged)]
 pub enum RecordView {
     /// The record, with what the reader may not see withheld.
-    Full(VisibleRecord),
+    Full(Box<VisibleRecord>),
     /// Only that it exists, and whom to ask.
     Pointer(RecordPointer),
 }
@@ -249,7 +272,7 @@ mod tests {
 
     fn reader(role: Role, authorizations: &[&str]) -> Reader {
         Reader::new(&User {
-            username: Username::new("ana").unwrap(),
+            username: "ana".parse::<Username>().unwrap(),
             role,
             authorizations: authorizations.iter().map(|a| (*a).to_owned()).collect(),
         })
@@ -267,7 +290,10 @@ mod tests {
             r#"{"kind": "report", "title": "t", "label": "LE",
                 "fields": {"victim": {"value": "Ana", "label": "VICTIM_PII"}, "city": {"value": "Houston"}}}"#,
         );
-        assert_eq!(reader(Role::Analyst, &["VICTIM_PII"]).view(record.clone()), None);
+        assert_eq!(
+            reader(Role::Analyst, &["VICTIM_PII"]).view(record.clone()),
+            None
+        );
         let Some(RecordView::Full(view)) = reader(Role::Analyst, &["LE"]).view(record.clone())
         else {
             panic!("LE sees the record");
@@ -276,12 +302,16 @@ mod tests {
         assert_eq!(json["fields"]["victim"], json!({"withheld": true}));
         assert_eq!(json["fields"]["city"]["value"], "Houston");
         assert!(!json.to_string().contains("Ana"));
-        let Some(RecordView::Full(view)) = reader(Role::Analyst, &["LE", "VICTIM_PII"]).view(record)
+        let Some(RecordView::Full(view)) =
+            reader(Role::Analyst, &["LE", "VICTIM_PII"]).view(record)
         else {
             panic!("LE and VICTIM_PII see the record");
         };
         assert!(view.withheld_fields().is_empty());
-        assert_eq!(serde_json::to_value(&view).unwrap()["fields"]["victim"]["value"], "Ana");
+        assert_eq!(
+            serde_json::to_value(&view).unwrap()["fields"]["victim"]["value"],
+            "Ana"
+        );
     }
 
     #[test]
@@ -318,8 +348,7 @@ mod tests {
         let record = record(
             r#"{"kind": "report", "title": "t", "fields": {"victim": {"value": "Ana", "label": "VICTIM_PII"}}}"#,
         );
-        let patch: RecordPatch =
-            serde_json::from_str(r#"{"fields": {"victim": null}}"#).unwrap();
+        let patch: RecordPatch = serde_json::from_str(r#"{"fields": {"victim": null}}"#).unwrap();
         assert!(writer.check_patch(&record, &patch).is_err());
         let patch: RecordPatch = serde_json::from_str(r#"{"label": "LE|NGO"}"#).unwrap();
         assert!(writer.check_patch(&record, &patch).is_ok());

@@ -50,10 +50,10 @@ pub(crate) fn check(
     if method.is_safe() {
         return Ok(());
     }
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !(site == "same-origin" || site == "none") {
-            return Err(ApiError::Csrf);
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !(site == "same-origin" || site == "none")
+    {
+        return Err(ApiError::Csrf);
     }
     if let Some(origin) = headers.get(ORIGIN) {
         let origin = origin.to_str().map_err(|_| ApiError::Csrf)?;
@@ -63,7 +63,10 @@ pub(crate) fn check(
         }
     }
     let expected = token_for(session_token_hash);
-    match headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()) {
+    match headers
+        .get(CSRF_HEADER)
+        .and_then(|value| value.to_str().ok())
+    {
         Some(presented) if same_secret(presented.trim().as_bytes(), expected.as_bytes()) => Ok(()),
         _ => Err(ApiError::Csrf),
     }

@@ -21,7 +21,6 @@ impl Caller {
     pub fn reader(&self) -> Reader {
         Reader::new(&self.user)
     }
-
 }
 
 /// Who the caller is and the privilege key they hold.

@@ -290,10 +290,7 @@ async fn claim(
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<Written>, ApiError> {
     caller.must_work_records()?;
-    let version = state
-        .store
-        .claim(&caller.reader(), id, state.now())
-        .await?;
+    let version = state.store.claim(&caller.reader(), id, state.now()).await?;
     Ok(Json(Written { id, version }))
 }
 

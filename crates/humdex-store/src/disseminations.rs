@@ -155,7 +155,11 @@ impl Store {
     }
 
     /// Every release of a record, oldest first, for readers who see the record in full.
-    pub async fn disseminations(&self, reader: &Reader, id: RecordId) -> Result<Vec<Dissemination>> {
+    pub async fn disseminations(
+        &self,
+        reader: &Reader,
+        id: RecordId,
+    ) -> Result<Vec<Dissemination>> {
         let mut connection = self.pool().acquire().await?;
         load_for(&mut connection, reader, id).await?;
         let rows = sqlx::query(
@@ -197,4 +201,3 @@ impl Store {
         Ok(queue)
     }
 }
-

@@ -1,10 +1,13 @@
-//! Appending to and reading the journal.
+//! Appending to and reading the journal; every append is audited in the same transaction.
 
+use humdex_audit::{AuditEntry, Outcome};
 use humdex_model::{Change, ChangeKind, Kind, Label, Reader, Seq, State};
 use jiff::Timestamp;
+use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
+use crate::audit;
 use crate::error::corrupt;
 use crate::{Result, Store};
 
@@ -46,7 +49,22 @@ impl<'a> Entry<'a> {
     }
 }
 
+/// Appends `entry` to the journal, and audits it in the same transaction (see
+/// [`append_with_detail`]).
 pub(crate) async fn append(connection: &mut AnyConnection, entry: Entry<'_>) -> Result<Seq> {
+    append_with_detail(connection, entry, Map::new()).await
+}
+
+/// Appends `entry` to the journal and its line to the audit log, in the caller's transaction, so
+/// that no change commits unaudited. The audit entry's action is the change's name, its target
+/// the subject; its detail holds the journal sequence, the subject's version, what the entry
+/// says of a record (kind, states, labels), and `detail`, what else the audit should keep that
+/// the journal does not (such as the authorizations granted and revoked).
+pub(crate) async fn append_with_detail(
+    connection: &mut AnyConnection,
+    entry: Entry<'_>,
+    mut detail: Map<String, Value>,
+) -> Result<Seq> {
     let row = sqlx::query(
         "INSERT INTO journal (change, subject, version, actor, at_ms, kind, state, previous_state, \
          label, previous_label) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
@@ -61,9 +79,35 @@ pub(crate) async fn append(connection: &mut AnyConnection, entry: Entry<'_>) -> 
     .bind(entry.previous_state.map(State::as_str))
     .bind(entry.label.map(Label::as_str))
     .bind(entry.previous_label.map(Label::as_str))
-    .fetch_one(connection)
+    .fetch_one(&mut *connection)
     .await?;
-    Ok(row.try_get("seq")?)
+    let seq: Seq = row.try_get("seq")?;
+    detail.insert("seq".to_owned(), seq.into());
+    detail.insert("version".to_owned(), entry.version.into());
+    let present = [
+        ("kind", entry.kind.map(Kind::as_str)),
+        ("state", entry.state.map(State::as_str)),
+        ("previous_state", entry.previous_state.map(State::as_str)),
+        ("label", entry.label.map(Label::as_str)),
+        ("previous_label", entry.previous_label.map(Label::as_str)),
+    ];
+    for (key, value) in present {
+        if let Some(value) = value {
+            detail.insert(key.to_owned(), value.into());
+        }
+    }
+    let audited = AuditEntry {
+        at: entry.at,
+        actor: entry.actor.to_owned(),
+        action: entry.change.as_str().to_owned(),
+        target: entry.subject.to_owned(),
+        outcome: Outcome::Success,
+        // The client's address does not reach the store yet.
+        source: None,
+        detail: Value::Object(detail),
+    };
+    audit::append_in(connection, &audited).await?;
+    Ok(seq)
 }
 
 pub(crate) async fn head(pool: &AnyPool) -> Result<Seq> {
@@ -139,9 +183,10 @@ impl Store {
             };
             after = last.seq;
             for change in batch {
-                let visible = change.kind.is_none()
-                    || (reader.satisfies(change.label.as_ref())
-                        && reader.only_records_of().is_none());
+                // Readers confined to their own records (partners) get no feed: it names
+                // records, users and pools beyond their reach.
+                let visible = reader.only_records_of().is_none()
+                    && (change.kind.is_none() || reader.satisfies(change.label.as_ref()));
                 let seq = change.seq;
                 if visible {
                     shown.push(change);
@@ -158,4 +203,3 @@ impl Store {
         head(self.pool()).await
     }
 }
-

@@ -7,8 +7,14 @@
 //! (`writer`), so a write is acknowledged only once its transaction, journal row included, is
 //! durable, and many concurrent writes share one disk flush. [`Projection`]s tail the journal
 //! through a [`ProjectionRunner`]; [`StateCounts`] is the first of them.
+//!
+//! The store also keeps the tamper-evident audit log whose mathematics is `humdex-audit`'s: every
+//! journalled change is audited in its own transaction, [`Store::append_audit`] takes the rest
+//! (reads, sign-ins), and [`Store::audit_checkpoint`] signs the log with a key the caller keeps
+//! outside the database.
 #![warn(missing_docs)]
 
+mod audit;
 mod connect;
 mod disseminations;
 mod error;
@@ -27,12 +33,13 @@ use std::sync::Arc;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
+pub use audit::{AuditInclusionProof, AuditLeaf, IndexedAuditEntry};
 pub use connect::Backend;
 pub use error::{Error, Result};
-pub use projection::{Projection, ProjectionRunner, StateCounts, StateCountsProjection};
-pub use records::{Created, IdempotencyKey, RecordFilter, RecordPage};
 pub use lockout::FailureKey;
 pub use mfa::MfaState;
+pub use projection::{Projection, ProjectionRunner, StateCounts, StateCountsProjection};
+pub use records::{Created, IdempotencyKey, RecordFilter, RecordPage};
 pub use tokens::{ApiToken, NewApiToken, TokenGrant};
 pub use users::{Account, NewUser, Session};
 

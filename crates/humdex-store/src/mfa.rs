@@ -191,10 +191,11 @@ impl Store {
 
     /// How many unused recovery codes user `username` has.
     pub async fn recovery_codes_left(&self, username: &str) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS left_over FROM recovery_codes WHERE username = $1")
-            .bind(username)
-            .fetch_one(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS left_over FROM recovery_codes WHERE username = $1")
+                .bind(username)
+                .fetch_one(self.pool())
+                .await?;
         Ok(row.try_get("left_over")?)
     }
 
@@ -256,7 +257,12 @@ impl Store {
     }
 
     /// Sets the roles whose users must use a second factor.
-    pub async fn set_mfa_policy(&self, actor: &str, roles: Vec<Role>, now: Timestamp) -> Result<()> {
+    pub async fn set_mfa_policy(
+        &self,
+        actor: &str,
+        roles: Vec<Role>,
+        now: Timestamp,
+    ) -> Result<()> {
         let actor = actor.to_owned();
         self.inner
             .writer

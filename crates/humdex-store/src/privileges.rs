@@ -15,9 +15,9 @@ use crate::{Error, Result, Store};
 /// Authorizations are plain label tokens, so labels can name them without quoting.
 fn check_name(name: &str) -> Result<()> {
     let valid = (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b':' | b'/'));
+        && name.bytes().all(|byte| {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b':' | b'/')
+        });
     if valid {
         Ok(())
     } else {
@@ -39,7 +39,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         check_name(name)?;
-        let (actor, name, description) = (actor.to_owned(), name.to_owned(), description.to_owned());
+        let (actor, name, description) =
+            (actor.to_owned(), name.to_owned(), description.to_owned());
         self.inner
             .writer
             .write(Box::new(move |connection| {
@@ -120,7 +121,8 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
-                let (actor, username, wanted) = (actor.clone(), username.clone(), authorizations.clone());
+                let (actor, username, wanted) =
+                    (actor.clone(), username.clone(), authorizations.clone());
                 Box::pin(async move {
                     let row = sqlx::query("SELECT authorizations FROM users WHERE username = $1")
                         .bind(&username)
@@ -130,10 +132,11 @@ impl Store {
                     let held: BTreeSet<String> =
                         serde_json::from_str(row.try_get("authorizations")?).map_err(corrupt)?;
                     for name in wanted.difference(&held) {
-                        let defined = sqlx::query("SELECT 1 AS found FROM authorizations WHERE name = $1")
-                            .bind(name)
-                            .fetch_optional(&mut *connection)
-                            .await?;
+                        let defined =
+                            sqlx::query("SELECT 1 AS found FROM authorizations WHERE name = $1")
+                                .bind(name)
+                                .fetch_optional(&mut *connection)
+                                .await?;
                         if defined.is_none() {
                             return Err(InvalidInput::at(
                                 "authorizations",
@@ -145,7 +148,10 @@ impl Store {
                     let granted: Vec<String> = wanted.difference(&held).cloned().collect();
                     let revoked: Vec<String> = held.difference(&wanted).cloned().collect();
                     if granted.is_empty() && revoked.is_empty() {
-                        return Ok(Written { output: (granted, revoked), last_seq: None });
+                        return Ok(Written {
+                            output: (granted, revoked),
+                            last_seq: None,
+                        });
                     }
                     sqlx::query("UPDATE users SET authorizations = $1 WHERE username = $2")
                         .bind(serde_json::to_string(&wanted).map_err(corrupt)?)
@@ -153,12 +159,25 @@ impl Store {
                         .execute(&mut *connection)
                         .await?;
                     let version = next_user_version(connection, &username).await?;
-                    let seq = journal::append(
+                    let mut detail = serde_json::Map::new();
+                    detail.insert("granted".to_owned(), granted.clone().into());
+                    detail.insert("revoked".to_owned(), revoked.clone().into());
+                    let seq = journal::append_with_detail(
                         connection,
-                        Entry::about(ChangeKind::AuthorizationsChanged, &username, version, &actor, now),
+                        Entry::about(
+                            ChangeKind::AuthorizationsChanged,
+                            &username,
+                            version,
+                            &actor,
+                            now,
+                        ),
+                        detail,
                     )
                     .await?;
-                    Ok(Written { output: (granted, revoked), last_seq: Some(seq) })
+                    Ok(Written {
+                        output: (granted, revoked),
+                        last_seq: Some(seq),
+                    })
                 })
             }))
             .await

@@ -213,9 +213,10 @@ impl Store {
         if reader.only_records_of().is_some() {
             return Ok(counts);
         }
-        let rows = sqlx::query("SELECT kind, state, label, count FROM state_counts WHERE count <> 0")
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT kind, state, label, count FROM state_counts WHERE count <> 0")
+                .fetch_all(self.pool())
+                .await?;
         for row in rows {
             let label: String = row.try_get("label")?;
             let label = match label.as_str() {

@@ -79,7 +79,11 @@ async fn load(connection: &mut AnyConnection, id: RecordId) -> Result<Record> {
 
 /// Loads a record for `reader` to change: one they cannot see does not exist for them, and one
 /// they see only a pointer to is not theirs to change.
-pub(crate) async fn load_for(connection: &mut AnyConnection, reader: &Reader, id: RecordId) -> Result<Record> {
+pub(crate) async fn load_for(
+    connection: &mut AnyConnection,
+    reader: &Reader,
+    id: RecordId,
+) -> Result<Record> {
     let record = load(connection, id).await?;
     match reader.sight(&record) {
         Sight::Full => Ok(record),
@@ -107,7 +111,9 @@ async fn check_defined<'a>(
             if defined.is_none() {
                 return Err(humdex_model::InvalidInput::at(
                     path,
-                    format!("unknown authorization `{authorization}`: an admin must define it first"),
+                    format!(
+                        "unknown authorization `{authorization}`: an admin must define it first"
+                    ),
                 )
                 .into());
             }
@@ -397,7 +403,11 @@ impl Store {
 
     /// Every stored version of a record that `reader` may see in full, oldest first. Versions
     /// whose label the reader did not satisfy are left out.
-    pub async fn record_versions(&self, reader: &Reader, id: RecordId) -> Result<Vec<VisibleRecord>> {
+    pub async fn record_versions(
+        &self,
+        reader: &Reader,
+        id: RecordId,
+    ) -> Result<Vec<VisibleRecord>> {
         let mut connection = self.pool().acquire().await?;
         load_for(&mut connection, reader, id).await?;
         let rows = sqlx::query(
@@ -410,7 +420,7 @@ impl Store {
         for row in &rows {
             let record = serde_json::from_str(row.try_get("document")?).map_err(corrupt)?;
             if let Some(RecordView::Full(visible)) = reader.view(record) {
-                versions.push(visible);
+                versions.push(*visible);
             }
         }
         Ok(versions)

@@ -168,10 +168,12 @@ impl Store {
         let order = "ORDER BY t.created_ms, t.id";
         let rows = match owner {
             Some(owner) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("{select} WHERE t.username = $1 {order}")))
-                    .bind(owner)
-                    .fetch_all(self.pool())
-                    .await?
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{select} WHERE t.username = $1 {order}"
+                )))
+                .bind(owner)
+                .fetch_all(self.pool())
+                .await?
             }
             None => {
                 sqlx::query(sqlx::AssertSqlSafe(format!("{select} {order}")))

@@ -72,11 +72,12 @@ pub(crate) async fn next_user_version(
     connection: &mut AnyConnection,
     username: &str,
 ) -> Result<i64> {
-    let row = sqlx::query("UPDATE users SET version = version + 1 WHERE username = $1 RETURNING version")
-        .bind(username)
-        .fetch_optional(&mut *connection)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let row =
+        sqlx::query("UPDATE users SET version = version + 1 WHERE username = $1 RETURNING version")
+            .bind(username)
+            .fetch_optional(&mut *connection)
+            .await?
+            .ok_or(Error::NotFound)?;
     Ok(row.try_get("version")?)
 }
 
@@ -190,7 +191,12 @@ impl Store {
         self.inner
             .writer
             .write(Box::new(move |connection| {
-                let (actor, username, hash, keep) = (actor.clone(), username.clone(), password_hash.clone(), keep.clone());
+                let (actor, username, hash, keep) = (
+                    actor.clone(),
+                    username.clone(),
+                    password_hash.clone(),
+                    keep.clone(),
+                );
                 Box::pin(async move {
                     let version = next_user_version(connection, &username).await?;
                     sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
@@ -207,9 +213,15 @@ impl Store {
                         .bind(&username)
                         .execute(&mut *connection)
                         .await?;
-                    let seq = journal::append(connection, Entry::about(ChangeKind::PasswordChanged, &username, version, &actor, now))
-                        .await?;
-                    Ok(Written { output: (), last_seq: Some(seq) })
+                    let seq = journal::append(
+                        connection,
+                        Entry::about(ChangeKind::PasswordChanged, &username, version, &actor, now),
+                    )
+                    .await?;
+                    Ok(Written {
+                        output: (),
+                        last_seq: Some(seq),
+                    })
                 })
             }))
             .await
@@ -237,7 +249,10 @@ impl Store {
                         .await?
                         .ok_or(Error::NotFound)?;
                     if flag(&row, "disabled")? == disabled {
-                        return Ok(Written { output: false, last_seq: None });
+                        return Ok(Written {
+                            output: false,
+                            last_seq: None,
+                        });
                     }
                     let version = next_user_version(connection, &username).await?;
                     sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
@@ -258,9 +273,15 @@ impl Store {
                     } else {
                         ChangeKind::UserEnabled
                     };
-                    let seq = journal::append(connection, Entry::about(change, &username, version, &actor, now))
-                        .await?;
-                    Ok(Written { output: true, last_seq: Some(seq) })
+                    let seq = journal::append(
+                        connection,
+                        Entry::about(change, &username, version, &actor, now),
+                    )
+                    .await?;
+                    Ok(Written {
+                        output: true,
+                        last_seq: Some(seq),
+                    })
                 })
             }))
             .await

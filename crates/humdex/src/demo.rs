@@ -223,7 +223,10 @@ fn seeder(name: &str) -> anyhow::Result<Reader> {
     Ok(Reader::new(&User {
         username: name.parse().map_err(anyhow::Error::msg)?,
         role,
-        authorizations: AUTHORIZATIONS.iter().map(|(name, _)| (*name).to_owned()).collect(),
+        authorizations: AUTHORIZATIONS
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect(),
     }))
 }
 

@@ -127,7 +127,10 @@ pub async fn import(
             }
             Err(humdex_store::Error::Denied(denied)) => {
                 rejected += 1;
-                let at = denied.field.map(|field| format!("{field}: ")).unwrap_or_default();
+                let at = denied
+                    .field
+                    .map(|field| format!("{field}: "))
+                    .unwrap_or_default();
                 bar.suspend(|| eprintln!("line {number}: {at}{}", denied.message));
             }
             Err(error) => return Err(error).with_context(|| format!("cannot store line {number}")),

@@ -270,7 +270,9 @@ async fn confirm(
 ) -> Result<Json<RecoveryCodes>, ApiError> {
     let mfa = state.store.mfa_state(caller.name()).await?;
     if mfa.secret.is_some() {
-        return Err(ApiError::Conflict("a second factor is on already".to_owned()));
+        return Err(ApiError::Conflict(
+            "a second factor is on already".to_owned(),
+        ));
     }
     let Some(pending) = mfa.pending_secret else {
         return Err(ApiError::Conflict(
@@ -431,7 +433,10 @@ mod tests {
             Some(signed + 1)
         );
         assert_eq!(matching_step(&totp, &code_at(step - 2), now, None), None);
-        assert_eq!(matching_step(&totp, &code_at(step), now, Some(signed)), None);
+        assert_eq!(
+            matching_step(&totp, &code_at(step), now, Some(signed)),
+            None
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
-//! Who is calling: password hashing, sign-in with an optional TOTP second factor ([`login`]),
-//! lockout after failed sign-ins ([`lockout`]), accounts ([`accounts`]), API tokens and their
-//! scopes ([`tokens`]), and the [`Caller`] extractor that every authenticated handler takes.
+//! Who is calling: password hashing, sign-in with an optional TOTP second factor (`login`,
+//! `mfa`), lockout after failed sign-ins (`lockout`), accounts (`accounts`), API tokens and
+//! their scopes (`tokens`), and the [`Caller`] extractor that every authenticated handler takes.
 //!
 //! A request is signed in one of three ways: a session token as `Authorization: Bearer …`, the
 //! same token in the `humdex_session` cookie (for browsers; state-changing requests then also
-//! need the CSRF token, see [`crate::csrf`]), or an API token `Authorization: Bearer hdx_…`,
-//! limited to its [`Scope`]s. The extractor enforces all of it centrally, so handlers only ask
+//! need the CSRF token, see `csrf`), or an API token `Authorization: Bearer hdx_…`, limited to
+//! its [`Scope`]s. The extractor enforces all of it centrally, so handlers only ask
 //! role questions of the [`Caller`].
 
 mod accounts;

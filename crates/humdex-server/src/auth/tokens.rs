@@ -249,7 +249,10 @@ async fn create_token(
                 token_hash: token_hash(&token),
                 username: user,
                 name,
-                scopes: scopes.iter().map(|scope| scope.as_str().to_owned()).collect(),
+                scopes: scopes
+                    .iter()
+                    .map(|scope| scope.as_str().to_owned())
+                    .collect(),
                 expires,
             },
             now,

@@ -33,32 +33,68 @@ async fn a_release_reaches_its_recipients_queues_and_is_listed() {
                 &[],
             )
             .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}: {}", node.backend, reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            node.backend,
+            reply.body
+        );
         assert_eq!(reply.body.as_array().unwrap().len(), 2);
         assert_eq!(reply.body[0]["version"], 1);
         assert_eq!(reply.body[0]["by"], "ana");
 
         let listed = node
-            .call(Method::GET, &format!("/api/v1/records/{id}/disseminations"), Some(&ben), None, &[])
+            .call(
+                Method::GET,
+                &format!("/api/v1/records/{id}/disseminations"),
+                Some(&ben),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(listed.status, StatusCode::OK);
-        let recipients: Vec<&str> = listed.body.as_array().unwrap().iter()
-            .map(|d| d["recipient"].as_str().unwrap()).collect();
+        let recipients: Vec<&str> = listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["recipient"].as_str().unwrap())
+            .collect();
         assert_eq!(recipients, ["pool:labour", "user:sam"]);
 
         // Ben gets it through the pool, with the victim's name still withheld from him.
-        let queue = node.call(Method::GET, "/api/v1/queue", Some(&ben), None, &[]).await;
+        let queue = node
+            .call(Method::GET, "/api/v1/queue", Some(&ben), None, &[])
+            .await;
         assert_eq!(queue.body.as_array().unwrap().len(), 1, "{}", queue.body);
         assert_eq!(queue.body[0]["dissemination"]["handling_code"], "TLP:AMBER");
-        assert_eq!(queue.body[0]["record"]["fields"]["victim_name"], json!({"withheld": true}));
-        let queue = node.call(Method::GET, "/api/v1/queue", Some(&sam), None, &[]).await;
+        assert_eq!(
+            queue.body[0]["record"]["fields"]["victim_name"],
+            json!({"withheld": true})
+        );
+        let queue = node
+            .call(Method::GET, "/api/v1/queue", Some(&sam), None, &[])
+            .await;
         assert_eq!(queue.body.as_array().unwrap().len(), 2);
-        assert_eq!(queue.body[0]["record"]["fields"]["victim_name"]["value"], "Maria Doe");
-        let queue = node.call(Method::GET, "/api/v1/queue", Some(&ana), None, &[]).await;
+        assert_eq!(
+            queue.body[0]["record"]["fields"]["victim_name"]["value"],
+            "Maria Doe"
+        );
+        let queue = node
+            .call(Method::GET, "/api/v1/queue", Some(&ana), None, &[])
+            .await;
         assert_eq!(queue.body, json!([]));
 
-        let journal = node.call(Method::GET, "/api/v1/journal", Some(&ana), None, &[]).await;
-        let last = journal.body["changes"].as_array().unwrap().last().unwrap().clone();
+        let journal = node
+            .call(Method::GET, "/api/v1/journal", Some(&ana), None, &[])
+            .await;
+        let last = journal.body["changes"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(last["change"], "record_disseminated");
     }
 }
@@ -70,7 +106,13 @@ async fn a_release_to_someone_who_cannot_read_the_record_is_refused() {
         let mut secret = crate::support::example("Casework only");
         secret["label"] = json!("CASEWORK");
         let reply = node
-            .call(Method::POST, "/api/v1/records", Some(&admin), Some(secret), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&admin),
+                Some(secret),
+                &[],
+            )
             .await;
         let id = reply.body["id"].as_str().unwrap().to_owned();
         let head = node.store.journal_head().await.unwrap();
@@ -89,7 +131,14 @@ async fn a_release_to_someone_who_cannot_read_the_record_is_refused() {
                 )
                 .await;
             assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
-            assert!(reply.body["error"]["message"].as_str().unwrap().contains(why), "{}", reply.body);
+            assert!(
+                reply.body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(why),
+                "{}",
+                reply.body
+            );
         }
         let bad_code = node
             .call(
@@ -101,11 +150,21 @@ async fn a_release_to_someone_who_cannot_read_the_record_is_refused() {
             )
             .await;
         assert_eq!(bad_code.status, StatusCode::BAD_REQUEST);
-        assert_eq!(node.store.journal_head().await.unwrap(), head, "refusals change nothing");
+        assert_eq!(
+            node.store.journal_head().await.unwrap(),
+            head,
+            "refusals change nothing"
+        );
 
         let ben = node.login("ben").await;
         let hidden = node
-            .call(Method::GET, &format!("/api/v1/records/{id}/disseminations"), Some(&ben), None, &[])
+            .call(
+                Method::GET,
+                &format!("/api/v1/records/{id}/disseminations"),
+                Some(&ben),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     }

@@ -31,9 +31,21 @@ async fn nodes() -> Vec<Node> {
 /// Moves the clock to the next time step, so the confirming code's step is behind.
 async fn enrol(node: &Node, token: &str) -> (String, Vec<String>) {
     let enrolment = node
-        .call(Method::POST, "/api/v1/auth/mfa/enroll", Some(token), None, &[])
+        .call(
+            Method::POST,
+            "/api/v1/auth/mfa/enroll",
+            Some(token),
+            None,
+            &[],
+        )
         .await;
-    assert_eq!(enrolment.status, StatusCode::OK, "{}: {}", node.backend, enrolment.body);
+    assert_eq!(
+        enrolment.status,
+        StatusCode::OK,
+        "{}: {}",
+        node.backend,
+        enrolment.body
+    );
     let secret = enrolment.body["secret"].as_str().unwrap().to_owned();
     let uri = enrolment.body["otpauth_uri"].as_str().unwrap();
     assert!(
@@ -54,7 +66,13 @@ async fn enrol(node: &Node, token: &str) -> (String, Vec<String>) {
             &[],
         )
         .await;
-    assert_eq!(confirmed.status, StatusCode::OK, "{}: {}", node.backend, confirmed.body);
+    assert_eq!(
+        confirmed.status,
+        StatusCode::OK,
+        "{}: {}",
+        node.backend,
+        confirmed.body
+    );
     let codes: Vec<String> = confirmed.body["recovery_codes"]
         .as_array()
         .unwrap()
@@ -68,10 +86,26 @@ async fn enrol(node: &Node, token: &str) -> (String, Vec<String>) {
 /// Signs in with the password; answers the challenge.
 async fn challenge(node: &Node, username: &str) -> String {
     let reply = node.try_login(username, PASSWORD, None).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}: {}", node.backend, reply.body);
-    assert_eq!(reply.body["mfa_required"], true, "{}: {}", node.backend, reply.body);
-    assert!(reply.body.get("token").is_none(), "no session before the second factor");
-    assert!(reply.headers.get("set-cookie").is_none(), "no cookie before the second factor");
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}: {}",
+        node.backend,
+        reply.body
+    );
+    assert_eq!(
+        reply.body["mfa_required"], true,
+        "{}: {}",
+        node.backend, reply.body
+    );
+    assert!(
+        reply.body.get("token").is_none(),
+        "no session before the second factor"
+    );
+    assert!(
+        reply.headers.get("set-cookie").is_none(),
+        "no cookie before the second factor"
+    );
     reply.body["challenge"].as_str().unwrap().to_owned()
 }
 
@@ -89,9 +123,21 @@ async fn second_factor(node: &Node, challenge: &str, code: &str) -> Reply {
 async fn journal_changes(node: &Node) -> Vec<(String, String)> {
     let admin = node.login("admin").await;
     let reply = node
-        .call(Method::GET, "/api/v1/journal?limit=1000", Some(&admin), None, &[])
+        .call(
+            Method::GET,
+            "/api/v1/journal?limit=1000",
+            Some(&admin),
+            None,
+            &[],
+        )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}: {}", node.backend, reply.body);
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}: {}",
+        node.backend,
+        reply.body
+    );
     reply.body["changes"]
         .as_array()
         .unwrap()
@@ -121,7 +167,11 @@ async fn mfa_enrolment_makes_sign_in_two_steps() {
         let status = node
             .call(Method::GET, "/api/v1/auth/mfa", Some(&token), None, &[])
             .await;
-        assert_eq!(status.body["enabled"], true, "{}: {}", node.backend, status.body);
+        assert_eq!(
+            status.body["enabled"], true,
+            "{}: {}",
+            node.backend, status.body
+        );
         assert_eq!(status.body["recovery_codes_left"], 10);
 
         // The code that confirmed enrolment was one step ago, still inside the skew window, but
@@ -135,7 +185,13 @@ async fn mfa_enrolment_makes_sign_in_two_steps() {
         let second = challenge(&node, "ana").await;
         let code = totp_code(&secret, node.now());
         let signed_in = second_factor(&node, &second, &code).await;
-        assert_eq!(signed_in.status, StatusCode::OK, "{}: {}", node.backend, signed_in.body);
+        assert_eq!(
+            signed_in.status,
+            StatusCode::OK,
+            "{}: {}",
+            node.backend,
+            signed_in.body
+        );
         let session = signed_in.body["token"].as_str().unwrap();
         assert!(signed_in.headers.get("set-cookie").is_some());
         let me = node
@@ -148,7 +204,12 @@ async fn mfa_enrolment_makes_sign_in_two_steps() {
         assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
         let third = challenge(&node, "ana").await;
         let replayed = second_factor(&node, &third, &code).await;
-        assert_eq!(replayed.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
+        assert_eq!(
+            replayed.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            node.backend
+        );
 
         // An expired challenge is refused.
         let late = challenge(&node, "ana").await;
@@ -158,7 +219,11 @@ async fn mfa_enrolment_makes_sign_in_two_steps() {
         assert_eq!(expired.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
 
         let changes = journal_changes(&node).await;
-        assert!(has_change(&changes, "mfa_enabled", "ana"), "{}", node.backend);
+        assert!(
+            has_change(&changes, "mfa_enabled", "ana"),
+            "{}",
+            node.backend
+        );
     }
 }
 
@@ -171,7 +236,13 @@ async fn a_recovery_code_signs_in_once() {
 
         let first = challenge(&node, "ana").await;
         let reply = second_factor(&node, &first, &code).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}: {}", node.backend, reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{}: {}",
+            node.backend,
+            reply.body
+        );
 
         let second = challenge(&node, "ana").await;
         let reply = second_factor(&node, &second, &code).await;
@@ -198,7 +269,12 @@ async fn wrong_second_factor_codes_count_toward_lockout() {
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
         }
         let locked = node.try_login("ana", PASSWORD, None).await;
-        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}", node.backend);
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            node.backend
+        );
         assert_eq!(locked.code(), "too_many_failures");
     }
 }
@@ -215,20 +291,41 @@ async fn five_failures_lock_an_account_for_15_minutes() {
             assert_eq!(reply.code(), "bad_credentials");
         }
         let locked = node.try_login("ana", PASSWORD, Some("10.0.0.6")).await;
-        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}", node.backend);
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            node.backend
+        );
         assert_eq!(locked.code(), "too_many_failures");
         assert_eq!(locked.headers["retry-after"], "900", "{}", node.backend);
         let other = node.try_login("ben", PASSWORD, Some("10.0.0.6")).await;
-        assert_eq!(other.status, StatusCode::OK, "{}: other accounts are open", node.backend);
+        assert_eq!(
+            other.status,
+            StatusCode::OK,
+            "{}: other accounts are open",
+            node.backend
+        );
 
         node.advance(SignedDuration::from_mins(14));
         let still = node.try_login("ana", PASSWORD, Some("10.0.0.7")).await;
-        assert_eq!(still.status, StatusCode::TOO_MANY_REQUESTS, "{}", node.backend);
+        assert_eq!(
+            still.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            node.backend
+        );
         assert_eq!(still.headers["retry-after"], "60", "{}", node.backend);
 
         node.advance(SignedDuration::from_mins(1));
         let open = node.try_login("ana", PASSWORD, Some("10.0.0.7")).await;
-        assert_eq!(open.status, StatusCode::OK, "{}: {}", node.backend, open.body);
+        assert_eq!(
+            open.status,
+            StatusCode::OK,
+            "{}: {}",
+            node.backend,
+            open.body
+        );
     }
 }
 
@@ -243,7 +340,12 @@ async fn unknown_accounts_lock_exactly_like_real_ones() {
         }
         let real = node.try_login("ana", "wrong", Some("10.0.3.1")).await;
         let unknown = node.try_login("zed", "wrong", Some("10.0.3.2")).await;
-        assert_eq!(real.status, StatusCode::TOO_MANY_REQUESTS, "{}", node.backend);
+        assert_eq!(
+            real.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            node.backend
+        );
         assert_eq!(real.status, unknown.status, "{}", node.backend);
         assert_eq!(
             real.bytes, unknown.bytes,
@@ -262,7 +364,12 @@ async fn five_failures_from_one_address_lock_it_for_every_account() {
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
         }
         let locked = node.try_login("admin", PASSWORD, Some("10.0.4.1")).await;
-        assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}", node.backend);
+        assert_eq!(
+            locked.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            node.backend
+        );
         assert_eq!(locked.code(), "too_many_failures");
         let elsewhere = node.try_login("admin", PASSWORD, Some("10.0.4.2")).await;
         assert_eq!(elsewhere.status, StatusCode::OK, "{}", node.backend);
@@ -288,7 +395,13 @@ async fn disabled_users_lose_their_sessions_and_tokens_at_once() {
                 &[],
             )
             .await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}: {}", node.backend, created.body);
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            node.backend,
+            created.body
+        );
         let machine = created.body["token"].as_str().unwrap().to_owned();
         let records = node
             .call(Method::GET, "/api/v1/records", Some(&machine), None, &[])
@@ -297,18 +410,47 @@ async fn disabled_users_lose_their_sessions_and_tokens_at_once() {
 
         let ana = node.login("ana").await;
         let refused = node
-            .call(Method::POST, "/api/v1/users/ben/disable", Some(&ana), None, &[])
+            .call(
+                Method::POST,
+                "/api/v1/users/ben/disable",
+                Some(&ana),
+                None,
+                &[],
+            )
             .await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}: admins only", node.backend);
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{}: admins only",
+            node.backend
+        );
         let own = node
-            .call(Method::POST, "/api/v1/users/admin/disable", Some(&admin), None, &[])
+            .call(
+                Method::POST,
+                "/api/v1/users/admin/disable",
+                Some(&admin),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(own.status, StatusCode::CONFLICT, "{}", node.backend);
 
         let disabled = node
-            .call(Method::POST, "/api/v1/users/ben/disable", Some(&admin), None, &[])
+            .call(
+                Method::POST,
+                "/api/v1/users/ben/disable",
+                Some(&admin),
+                None,
+                &[],
+            )
             .await;
-        assert_eq!(disabled.status, StatusCode::OK, "{}: {}", node.backend, disabled.body);
+        assert_eq!(
+            disabled.status,
+            StatusCode::OK,
+            "{}: {}",
+            node.backend,
+            disabled.body
+        );
         assert_eq!(disabled.body["disabled"], true);
         for token in [&ben, &machine] {
             let reply = node
@@ -331,27 +473,51 @@ async fn disabled_users_lose_their_sessions_and_tokens_at_once() {
         assert_eq!(users.status, StatusCode::OK, "{}", node.backend);
         let listed: Vec<&Value> = users.body.as_array().unwrap().iter().collect();
         assert_eq!(listed.len(), 5);
-        let ben_listed = listed.iter().find(|user| user["username"] == "ben").unwrap();
+        let ben_listed = listed
+            .iter()
+            .find(|user| user["username"] == "ben")
+            .unwrap();
         assert_eq!(ben_listed["disabled"], true);
         assert_eq!(ben_listed["role"], "analyst");
         assert_eq!(ben_listed["mfa_enabled"], false);
-        let as_analyst = node.call(Method::GET, "/api/v1/users", Some(&ana), None, &[]).await;
+        let as_analyst = node
+            .call(Method::GET, "/api/v1/users", Some(&ana), None, &[])
+            .await;
         assert_eq!(as_analyst.status, StatusCode::FORBIDDEN, "{}", node.backend);
 
         let enabled = node
-            .call(Method::POST, "/api/v1/users/ben/enable", Some(&admin), None, &[])
+            .call(
+                Method::POST,
+                "/api/v1/users/ben/enable",
+                Some(&admin),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(enabled.body["disabled"], false, "{}", node.backend);
         let records = node
             .call(Method::GET, "/api/v1/records", Some(&machine), None, &[])
             .await;
-        assert_eq!(records.status, StatusCode::OK, "{}: tokens work again", node.backend);
+        assert_eq!(
+            records.status,
+            StatusCode::OK,
+            "{}: tokens work again",
+            node.backend
+        );
         let back = node.try_login("ben", PASSWORD, Some("10.0.5.3")).await;
         assert_eq!(back.status, StatusCode::OK, "{}", node.backend);
 
         let changes = journal_changes(&node).await;
-        assert!(has_change(&changes, "user_disabled", "ben"), "{}", node.backend);
-        assert!(has_change(&changes, "user_enabled", "ben"), "{}", node.backend);
+        assert!(
+            has_change(&changes, "user_disabled", "ben"),
+            "{}",
+            node.backend
+        );
+        assert!(
+            has_change(&changes, "user_enabled", "ben"),
+            "{}",
+            node.backend
+        );
     }
 }
 
@@ -363,31 +529,71 @@ async fn changing_a_password_ends_the_other_sessions() {
         let change = |current: &str, new: &str| json!({"current": current, "new": new});
 
         let wrong = node
-            .call(Method::POST, "/api/v1/auth/password", Some(&here),
-                Some(change("not it", NEW_PASSWORD)), &[])
+            .call(
+                Method::POST,
+                "/api/v1/auth/password",
+                Some(&here),
+                Some(change("not it", NEW_PASSWORD)),
+                &[],
+            )
             .await;
         assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", node.backend);
         assert_eq!(wrong.code(), "reauthentication_failed");
         let short = node
-            .call(Method::POST, "/api/v1/auth/password", Some(&here),
-                Some(change(PASSWORD, "too short")), &[])
+            .call(
+                Method::POST,
+                "/api/v1/auth/password",
+                Some(&here),
+                Some(change(PASSWORD, "too short")),
+                &[],
+            )
             .await;
         assert_eq!(short.status, StatusCode::BAD_REQUEST, "{}", node.backend);
         assert_eq!(short.body["error"]["field"], "new");
         let still = node
             .call(Method::GET, "/api/v1/auth/me", Some(&there), None, &[])
             .await;
-        assert_eq!(still.status, StatusCode::OK, "{}: refusals change nothing", node.backend);
+        assert_eq!(
+            still.status,
+            StatusCode::OK,
+            "{}: refusals change nothing",
+            node.backend
+        );
 
         let changed = node
-            .call(Method::POST, "/api/v1/auth/password", Some(&here),
-                Some(change(PASSWORD, NEW_PASSWORD)), &[])
+            .call(
+                Method::POST,
+                "/api/v1/auth/password",
+                Some(&here),
+                Some(change(PASSWORD, NEW_PASSWORD)),
+                &[],
+            )
             .await;
-        assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}: {}", node.backend, changed.body);
-        let kept = node.call(Method::GET, "/api/v1/auth/me", Some(&here), None, &[]).await;
-        assert_eq!(kept.status, StatusCode::OK, "{}: this session stays", node.backend);
-        let ended = node.call(Method::GET, "/api/v1/auth/me", Some(&there), None, &[]).await;
-        assert_eq!(ended.status, StatusCode::UNAUTHORIZED, "{}: others end", node.backend);
+        assert_eq!(
+            changed.status,
+            StatusCode::NO_CONTENT,
+            "{}: {}",
+            node.backend,
+            changed.body
+        );
+        let kept = node
+            .call(Method::GET, "/api/v1/auth/me", Some(&here), None, &[])
+            .await;
+        assert_eq!(
+            kept.status,
+            StatusCode::OK,
+            "{}: this session stays",
+            node.backend
+        );
+        let ended = node
+            .call(Method::GET, "/api/v1/auth/me", Some(&there), None, &[])
+            .await;
+        assert_eq!(
+            ended.status,
+            StatusCode::UNAUTHORIZED,
+            "{}: others end",
+            node.backend
+        );
         let old = node.try_login("ana", PASSWORD, None).await;
         assert_eq!(old.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
         let new = node.try_login("ana", NEW_PASSWORD, None).await;
@@ -396,17 +602,35 @@ async fn changing_a_password_ends_the_other_sessions() {
         // An admin's reset ends every session, the user's own included.
         let admin = node.login("admin").await;
         let reset = node
-            .call(Method::POST, "/api/v1/users/ana/password", Some(&admin),
-                Some(json!({"password": "reset by the admin"})), &[])
+            .call(
+                Method::POST,
+                "/api/v1/users/ana/password",
+                Some(&admin),
+                Some(json!({"password": "reset by the admin"})),
+                &[],
+            )
             .await;
-        assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}: {}", node.backend, reset.body);
-        let ended = node.call(Method::GET, "/api/v1/auth/me", Some(&here), None, &[]).await;
+        assert_eq!(
+            reset.status,
+            StatusCode::NO_CONTENT,
+            "{}: {}",
+            node.backend,
+            reset.body
+        );
+        let ended = node
+            .call(Method::GET, "/api/v1/auth/me", Some(&here), None, &[])
+            .await;
         assert_eq!(ended.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
         let reset_login = node.try_login("ana", "reset by the admin", None).await;
         assert_eq!(reset_login.status, StatusCode::OK, "{}", node.backend);
         let unknown = node
-            .call(Method::POST, "/api/v1/users/zed/password", Some(&admin),
-                Some(json!({"password": "reset by the admin"})), &[])
+            .call(
+                Method::POST,
+                "/api/v1/users/zed/password",
+                Some(&admin),
+                Some(json!({"password": "reset by the admin"})),
+                &[],
+            )
             .await;
         assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", node.backend);
 
@@ -436,35 +660,70 @@ async fn api_tokens_are_limited_to_their_scopes() {
     for node in nodes().await {
         let ana = node.login("ana").await;
         let created = create_token(&node, &ana, json!(["records:read"]), 24).await;
-        assert_eq!(created.status, StatusCode::CREATED, "{}: {}", node.backend, created.body);
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            node.backend,
+            created.body
+        );
         let token = created.body["token"].as_str().unwrap().to_owned();
         assert!(token.starts_with("hdx_"), "{token}");
         assert_eq!(created.body["scopes"], json!(["records:read"]));
 
-        let read = node.call(Method::GET, "/api/v1/records", Some(&token), None, &[]).await;
+        let read = node
+            .call(Method::GET, "/api/v1/records", Some(&token), None, &[])
+            .await;
         assert_eq!(read.status, StatusCode::OK, "{}", node.backend);
-        let me = node.call(Method::GET, "/api/v1/auth/me", Some(&token), None, &[]).await;
-        assert_eq!(me.body["scopes"], json!(["records:read"]), "{}", node.backend);
+        let me = node
+            .call(Method::GET, "/api/v1/auth/me", Some(&token), None, &[])
+            .await;
+        assert_eq!(
+            me.body["scopes"],
+            json!(["records:read"]),
+            "{}",
+            node.backend
+        );
         for (method, uri, body) in [
             (Method::POST, "/api/v1/records", Some(example("by token"))),
             (Method::GET, "/api/v1/journal", None),
             (Method::GET, "/api/v1/pools", None),
             (Method::GET, "/api/v1/tokens", None),
-            (Method::POST, "/api/v1/auth/password",
-                Some(json!({"current": PASSWORD, "new": NEW_PASSWORD}))),
+            (
+                Method::POST,
+                "/api/v1/auth/password",
+                Some(json!({"current": PASSWORD, "new": NEW_PASSWORD})),
+            ),
         ] {
-            let reply = node.call(method.clone(), uri, Some(&token), body, &[]).await;
-            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}: {method} {uri}", node.backend);
+            let reply = node
+                .call(method.clone(), uri, Some(&token), body, &[])
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{}: {method} {uri}",
+                node.backend
+            );
             assert_eq!(reply.code(), "insufficient_scope");
         }
         let minted = create_token(&node, &token, json!(["records:read"]), 1).await;
-        assert_eq!(minted.code(), "insufficient_scope", "tokens cannot make tokens");
+        assert_eq!(
+            minted.code(),
+            "insufficient_scope",
+            "tokens cannot make tokens"
+        );
 
         let writer = create_token(&node, &ana, json!(["records:read", "records:write"]), 24).await;
         let writer = writer.body["token"].as_str().unwrap().to_owned();
         let id = node.create(&writer, "sent by a machine").await;
         let record = node
-            .call(Method::GET, &format!("/api/v1/records/{id}"), Some(&writer), None, &[])
+            .call(
+                Method::GET,
+                &format!("/api/v1/records/{id}"),
+                Some(&writer),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(record.body["created_by"], "ana", "{}", node.backend);
 
@@ -473,21 +732,43 @@ async fn api_tokens_are_limited_to_their_scopes() {
         let empty = create_token(&node, &ana, json!([]), 24).await;
         assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{}", node.backend);
         let too_long = create_token(&node, &ana, json!(["records:read"]), 400 * 24).await;
-        assert_eq!(too_long.body["error"]["field"], "expires", "{}", node.backend);
+        assert_eq!(
+            too_long.body["error"]["field"], "expires",
+            "{}",
+            node.backend
+        );
         let for_ben = node
-            .call(Method::POST, "/api/v1/tokens", Some(&ana),
-                Some(json!({"name": "x", "scopes": ["records:read"], "user": "ben",
-                    "expires": (node.now() + SignedDuration::from_hours(1)).to_string()})),
-                &[])
+            .call(
+                Method::POST,
+                "/api/v1/tokens",
+                Some(&ana),
+                Some(
+                    json!({"name": "x", "scopes": ["records:read"], "user": "ben",
+                    "expires": (node.now() + SignedDuration::from_hours(1)).to_string()}),
+                ),
+                &[],
+            )
             .await;
-        assert_eq!(for_ben.status, StatusCode::FORBIDDEN, "{}: only admins", node.backend);
+        assert_eq!(
+            for_ben.status,
+            StatusCode::FORBIDDEN,
+            "{}: only admins",
+            node.backend
+        );
 
-        let listed = node.call(Method::GET, "/api/v1/tokens", Some(&ana), None, &[]).await;
+        let listed = node
+            .call(Method::GET, "/api/v1/tokens", Some(&ana), None, &[])
+            .await;
         let listed = listed.body.as_array().unwrap();
         assert_eq!(listed.len(), 2, "{}", node.backend);
-        assert!(listed.iter().all(|token| token.get("token").is_none()), "no secrets listed");
+        assert!(
+            listed.iter().all(|token| token.get("token").is_none()),
+            "no secrets listed"
+        );
         let ben = node.login("ben").await;
-        let bens = node.call(Method::GET, "/api/v1/tokens", Some(&ben), None, &[]).await;
+        let bens = node
+            .call(Method::GET, "/api/v1/tokens", Some(&ben), None, &[])
+            .await;
         assert_eq!(bens.body, json!([]), "{}", node.backend);
     }
 }
@@ -504,32 +785,70 @@ async fn expired_and_revoked_tokens_are_refused() {
 
         let ben = node.login("ben").await;
         let others = node
-            .call(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&ben), None, &[])
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/tokens/{id}"),
+                Some(&ben),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(others.status, StatusCode::NOT_FOUND, "{}", node.backend);
-        let works = node.call(Method::GET, "/api/v1/records", Some(&kept), None, &[]).await;
+        let works = node
+            .call(Method::GET, "/api/v1/records", Some(&kept), None, &[])
+            .await;
         assert_eq!(works.status, StatusCode::OK, "{}", node.backend);
 
         let revoked = node
-            .call(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&ana), None, &[])
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/tokens/{id}"),
+                Some(&ana),
+                None,
+                &[],
+            )
             .await;
-        assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{}: {}", node.backend, revoked.body);
-        let refused = node.call(Method::GET, "/api/v1/records", Some(&kept), None, &[]).await;
+        assert_eq!(
+            revoked.status,
+            StatusCode::NO_CONTENT,
+            "{}: {}",
+            node.backend,
+            revoked.body
+        );
+        let refused = node
+            .call(Method::GET, "/api/v1/records", Some(&kept), None, &[])
+            .await;
         assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
         assert_eq!(refused.code(), "unauthenticated");
 
         node.advance(SignedDuration::from_hours(2));
-        let expired = node.call(Method::GET, "/api/v1/records", Some(&short), None, &[]).await;
+        let expired = node
+            .call(Method::GET, "/api/v1/records", Some(&short), None, &[])
+            .await;
         assert_eq!(expired.status, StatusCode::UNAUTHORIZED, "{}", node.backend);
         assert_eq!(expired.code(), "token_expired");
         let forged = node
-            .call(Method::GET, "/api/v1/records", Some("hdx_forged"), None, &[])
+            .call(
+                Method::GET,
+                "/api/v1/records",
+                Some("hdx_forged"),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(forged.code(), "unauthenticated", "{}", node.backend);
 
         let changes = journal_changes(&node).await;
-        assert!(has_change(&changes, "token_created", &id), "{}", node.backend);
-        assert!(has_change(&changes, "token_revoked", &id), "{}", node.backend);
+        assert!(
+            has_change(&changes, "token_created", &id),
+            "{}",
+            node.backend
+        );
+        assert!(
+            has_change(&changes, "token_revoked", &id),
+            "{}",
+            node.backend
+        );
     }
 }
 
@@ -544,24 +863,47 @@ async fn cookie_requests_that_change_state_need_the_csrf_token() {
         let cookie = set_cookie.split(';').next().unwrap().to_owned();
 
         let me = node
-            .call(Method::GET, "/api/v1/auth/me", None, None, &[("cookie", &cookie)])
+            .call(
+                Method::GET,
+                "/api/v1/auth/me",
+                None,
+                None,
+                &[("cookie", &cookie)],
+            )
             .await;
-        assert_eq!(me.status, StatusCode::OK, "{}: reads need no token", node.backend);
+        assert_eq!(
+            me.status,
+            StatusCode::OK,
+            "{}: reads need no token",
+            node.backend
+        );
         assert_eq!(me.body["csrf_token"], csrf.as_str());
 
         let post = |headers: Vec<(&'static str, String)>| {
             let node = &node;
             async move {
-                let headers: Vec<(&str, &str)> =
-                    headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
-                node.call(Method::POST, "/api/v1/records", None, Some(example("csrf")), &headers)
-                    .await
+                let headers: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(name, value)| (*name, value.as_str()))
+                    .collect();
+                node.call(
+                    Method::POST,
+                    "/api/v1/records",
+                    None,
+                    Some(example("csrf")),
+                    &headers,
+                )
+                .await
             }
         };
         let bare = post(vec![("cookie", cookie.clone())]).await;
         assert_eq!(bare.status, StatusCode::FORBIDDEN, "{}", node.backend);
         assert_eq!(bare.code(), "csrf");
-        let forged = post(vec![("cookie", cookie.clone()), ("x-csrf-token", "0".repeat(64))]).await;
+        let forged = post(vec![
+            ("cookie", cookie.clone()),
+            ("x-csrf-token", "0".repeat(64)),
+        ])
+        .await;
         assert_eq!(forged.code(), "csrf", "{}", node.backend);
         let cross_site = post(vec![
             ("cookie", cookie.clone()),
@@ -587,11 +929,28 @@ async fn cookie_requests_that_change_state_need_the_csrf_token() {
             ("sec-fetch-site", "same-origin".to_owned()),
         ])
         .await;
-        assert_eq!(good.status, StatusCode::CREATED, "{}: {}", node.backend, good.body);
+        assert_eq!(
+            good.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            node.backend,
+            good.body
+        );
         let by_bearer = node
-            .call(Method::POST, "/api/v1/records", Some(&bearer), Some(example("bearer")), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&bearer),
+                Some(example("bearer")),
+                &[],
+            )
             .await;
-        assert_eq!(by_bearer.status, StatusCode::CREATED, "{}: bearer is exempt", node.backend);
+        assert_eq!(
+            by_bearer.status,
+            StatusCode::CREATED,
+            "{}: bearer is exempt",
+            node.backend
+        );
     }
 }
 
@@ -601,17 +960,24 @@ async fn every_response_carries_the_security_headers() {
         let token = node.login("ana").await;
         let replies = [
             node.call(Method::GET, "/health", None, None, &[]).await,
-            node.call(Method::GET, "/api/v1/records", Some(&token), None, &[]).await,
-            node.call(Method::GET, "/api/v1/nowhere", None, None, &[]).await,
+            node.call(Method::GET, "/api/v1/records", Some(&token), None, &[])
+                .await,
+            node.call(Method::GET, "/api/v1/nowhere", None, None, &[])
+                .await,
             node.try_login("ana", "wrong", None).await,
         ];
         for reply in replies {
             let header = |name: &str| {
-                reply.headers.get(name).map(|value| value.to_str().unwrap().to_owned())
+                reply
+                    .headers
+                    .get(name)
+                    .map(|value| value.to_str().unwrap().to_owned())
             };
             assert_eq!(
                 header("content-security-policy").as_deref(),
-                Some("default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+                Some(
+                    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+                ),
                 "{}",
                 node.backend
             );
@@ -641,12 +1007,22 @@ async fn sign_in_is_rate_limited_per_address() {
             assert_eq!(reply.status, StatusCode::OK, "{}", node.backend);
         }
         let limited = node.try_login("ana", PASSWORD, Some("10.0.6.1")).await;
-        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", node.backend);
+        assert_eq!(
+            limited.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            node.backend
+        );
         assert_eq!(limited.code(), "rate_limited");
         assert_eq!(limited.headers["retry-after"], "60", "{}", node.backend);
         let second_step = node
-            .call_from("10.0.6.1", Method::POST, "/api/v1/auth/mfa", None,
-                Some(json!({"challenge": "x", "code": "123456"})))
+            .call_from(
+                "10.0.6.1",
+                Method::POST,
+                "/api/v1/auth/mfa",
+                None,
+                Some(json!({"challenge": "x", "code": "123456"})),
+            )
             .await;
         assert_eq!(second_step.code(), "rate_limited", "{}", node.backend);
 
@@ -665,40 +1041,81 @@ async fn an_mfa_policy_confines_sessions_to_enrolment() {
         let ana = node.login("ana").await;
         let policy = json!({"roles": ["analyst"]});
         let refused = node
-            .call(Method::PUT, "/api/v1/admin/mfa-policy", Some(&ana), Some(policy.clone()), &[])
+            .call(
+                Method::PUT,
+                "/api/v1/admin/mfa-policy",
+                Some(&ana),
+                Some(policy.clone()),
+                &[],
+            )
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", node.backend);
         let set = node
-            .call(Method::PUT, "/api/v1/admin/mfa-policy", Some(&admin), Some(policy.clone()), &[])
+            .call(
+                Method::PUT,
+                "/api/v1/admin/mfa-policy",
+                Some(&admin),
+                Some(policy.clone()),
+                &[],
+            )
             .await;
         assert_eq!(set.status, StatusCode::OK, "{}: {}", node.backend, set.body);
         let read = node
-            .call(Method::GET, "/api/v1/admin/mfa-policy", Some(&admin), None, &[])
+            .call(
+                Method::GET,
+                "/api/v1/admin/mfa-policy",
+                Some(&admin),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(read.body, policy, "{}", node.backend);
 
         // The existing session is confined at once, and so is a new one.
-        let blocked = node.call(Method::GET, "/api/v1/records", Some(&ana), None, &[]).await;
+        let blocked = node
+            .call(Method::GET, "/api/v1/records", Some(&ana), None, &[])
+            .await;
         assert_eq!(blocked.status, StatusCode::FORBIDDEN, "{}", node.backend);
         assert_eq!(blocked.code(), "mfa_enrollment_required");
         let login = node.try_login("ana", PASSWORD, None).await;
-        assert_eq!(login.body["mfa_enrollment_required"], true, "{}", node.backend);
+        assert_eq!(
+            login.body["mfa_enrollment_required"], true,
+            "{}",
+            node.backend
+        );
         let fresh = login.body["token"].as_str().unwrap().to_owned();
-        let blocked = node.call(Method::GET, "/api/v1/journal", Some(&fresh), None, &[]).await;
-        assert_eq!(blocked.code(), "mfa_enrollment_required", "{}", node.backend);
-        let me = node.call(Method::GET, "/api/v1/auth/me", Some(&fresh), None, &[]).await;
+        let blocked = node
+            .call(Method::GET, "/api/v1/journal", Some(&fresh), None, &[])
+            .await;
+        assert_eq!(
+            blocked.code(),
+            "mfa_enrollment_required",
+            "{}",
+            node.backend
+        );
+        let me = node
+            .call(Method::GET, "/api/v1/auth/me", Some(&fresh), None, &[])
+            .await;
         assert_eq!(me.body["mfa_enrollment_required"], true, "{}", node.backend);
         let sam = node.login("sam").await;
-        let other_role = node.call(Method::GET, "/api/v1/records", Some(&sam), None, &[]).await;
+        let other_role = node
+            .call(Method::GET, "/api/v1/records", Some(&sam), None, &[])
+            .await;
         assert_eq!(other_role.status, StatusCode::OK, "{}", node.backend);
 
         enrol(&node, &fresh).await;
-        let free = node.call(Method::GET, "/api/v1/records", Some(&fresh), None, &[]).await;
+        let free = node
+            .call(Method::GET, "/api/v1/records", Some(&fresh), None, &[])
+            .await;
         assert_eq!(free.status, StatusCode::OK, "{}: enrolled", node.backend);
         challenge(&node, "ana").await;
 
         let changes = journal_changes(&node).await;
-        assert!(has_change(&changes, "mfa_policy_changed", "mfa_policy"), "{}", node.backend);
+        assert!(
+            has_change(&changes, "mfa_policy_changed", "mfa_policy"),
+            "{}",
+            node.backend
+        );
     }
 }
 
@@ -708,23 +1125,45 @@ async fn turning_mfa_off_needs_the_password_or_a_code() {
         let ana = node.login("ana").await;
         let (secret, _) = enrol(&node, &ana).await;
         let again = node
-            .call(Method::POST, "/api/v1/auth/mfa/enroll", Some(&ana), None, &[])
+            .call(
+                Method::POST,
+                "/api/v1/auth/mfa/enroll",
+                Some(&ana),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(again.status, StatusCode::CONFLICT, "{}", node.backend);
 
         let wrong = node
-            .call(Method::DELETE, "/api/v1/auth/mfa", Some(&ana),
-                Some(json!({"password": "not it"})), &[])
+            .call(
+                Method::DELETE,
+                "/api/v1/auth/mfa",
+                Some(&ana),
+                Some(json!({"password": "not it"})),
+                &[],
+            )
             .await;
         assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", node.backend);
         assert_eq!(wrong.code(), "reauthentication_failed");
         challenge(&node, "ana").await;
 
         let off = node
-            .call(Method::DELETE, "/api/v1/auth/mfa", Some(&ana),
-                Some(json!({"code": totp_code(&secret, node.now())})), &[])
+            .call(
+                Method::DELETE,
+                "/api/v1/auth/mfa",
+                Some(&ana),
+                Some(json!({"code": totp_code(&secret, node.now())})),
+                &[],
+            )
             .await;
-        assert_eq!(off.status, StatusCode::NO_CONTENT, "{}: {}", node.backend, off.body);
+        assert_eq!(
+            off.status,
+            StatusCode::NO_CONTENT,
+            "{}: {}",
+            node.backend,
+            off.body
+        );
         node.login("ana").await;
 
         // An admin turns off the second factor of a user who lost it.
@@ -733,14 +1172,28 @@ async fn turning_mfa_off_needs_the_password_or_a_code() {
         challenge(&node, "ben").await;
         let admin = node.login("admin").await;
         let reset = node
-            .call(Method::DELETE, "/api/v1/users/ben/mfa", Some(&admin), None, &[])
+            .call(
+                Method::DELETE,
+                "/api/v1/users/ben/mfa",
+                Some(&admin),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", node.backend);
         node.login("ben").await;
 
         let changes = journal_changes(&node).await;
-        assert!(has_change(&changes, "mfa_disabled", "ana"), "{}", node.backend);
-        assert!(has_change(&changes, "mfa_disabled", "ben"), "{}", node.backend);
+        assert!(
+            has_change(&changes, "mfa_disabled", "ana"),
+            "{}",
+            node.backend
+        );
+        assert!(
+            has_change(&changes, "mfa_disabled", "ben"),
+            "{}",
+            node.backend
+        );
     }
 }
 
@@ -770,7 +1223,11 @@ async fn the_openapi_document_lists_the_identity_endpoints() {
             ("/api/v1/tokens", "get"),
             ("/api/v1/tokens/{id}", "delete"),
         ] {
-            assert!(paths[path][method].is_object(), "{}: {method} {path}", node.backend);
+            assert!(
+                paths[path][method].is_object(),
+                "{}: {method} {path}",
+                node.backend
+            );
         }
     }
 }

@@ -36,7 +36,10 @@ async fn a_field_above_the_readers_clearance_is_withheld_on_every_read_path() {
 
         let read = get(&node, &ben, &format!("/api/v1/records/{id}")).await;
         assert_eq!(read.status, StatusCode::OK);
-        assert_eq!(read.body["fields"]["victim_name"], json!({"withheld": true}));
+        assert_eq!(
+            read.body["fields"]["victim_name"],
+            json!({"withheld": true})
+        );
         assert_eq!(read.body["fields"]["city"]["value"], "Houston");
         assert_eq!(read.body["attachments"], json!([{"withheld": true}]));
         for uri in [
@@ -48,15 +51,29 @@ async fn a_field_above_the_readers_clearance_is_withheld_on_every_read_path() {
             let reply = get(&node, &ben, &uri).await;
             assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
             let text = String::from_utf8(reply.bytes).unwrap();
-            assert!(!text.contains("Maria"), "{}: {uri} leaked: {text}", node.backend);
+            assert!(
+                !text.contains("Maria"),
+                "{}: {uri} leaked: {text}",
+                node.backend
+            );
             assert!(!text.contains("face.jpg"), "{uri} leaked the file name");
         }
-        let download = get(&node, &ben, &format!("/api/v1/records/{id}/attachments/{sha256}")).await;
+        let download = get(
+            &node,
+            &ben,
+            &format!("/api/v1/records/{id}/attachments/{sha256}"),
+        )
+        .await;
         assert_eq!(download.status, StatusCode::NOT_FOUND);
 
         let own = get(&node, &ana, &format!("/api/v1/records/{id}")).await;
         assert_eq!(own.body["fields"]["victim_name"]["value"], "Maria Doe");
-        let download = get(&node, &ana, &format!("/api/v1/records/{id}/attachments/{sha256}")).await;
+        let download = get(
+            &node,
+            &ana,
+            &format!("/api/v1/records/{id}/attachments/{sha256}"),
+        )
+        .await;
         assert_eq!(download.bytes, b"a photo of Maria");
     }
 }
@@ -69,7 +86,13 @@ async fn a_record_above_the_readers_clearance_does_not_exist_for_them() {
         let mut secret = example("Casework only");
         secret["label"] = json!("CASEWORK");
         let reply = node
-            .call(Method::POST, "/api/v1/records", Some(&admin), Some(secret), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&admin),
+                Some(secret),
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         let id = reply.body["id"].as_str().unwrap().to_owned();
@@ -77,13 +100,25 @@ async fn a_record_above_the_readers_clearance_does_not_exist_for_them() {
 
         let read = get(&node, &ben, &format!("/api/v1/records/{id}")).await;
         assert_eq!(read.status, StatusCode::NOT_FOUND);
-        let unknown = get(&node, &ben, "/api/v1/records/0190b3c2-0000-7000-8000-000000000000").await;
-        assert_eq!(read.body, unknown.body, "a hidden record answers like a missing one");
+        let unknown = get(
+            &node,
+            &ben,
+            "/api/v1/records/0190b3c2-0000-7000-8000-000000000000",
+        )
+        .await;
+        assert_eq!(
+            read.body, unknown.body,
+            "a hidden record answers like a missing one"
+        );
         for uri in [
             format!("/api/v1/records/{id}/versions"),
             format!("/api/v1/records/{id}/attachments/00"),
         ] {
-            assert_eq!(get(&node, &ben, &uri).await.status, StatusCode::NOT_FOUND, "{uri}");
+            assert_eq!(
+                get(&node, &ben, &uri).await.status,
+                StatusCode::NOT_FOUND,
+                "{uri}"
+            );
         }
         let patch = node
             .call(
@@ -117,7 +152,8 @@ async fn a_record_above_the_readers_clearance_does_not_exist_for_them() {
             .state_counts()
             .caught_up(node.store.journal_head().await.unwrap())
             .await;
-        let count = |reply: &crate::support::Reply| reply.body["states"]["intake"]["report"].clone();
+        let count =
+            |reply: &crate::support::Reply| reply.body["states"]["intake"]["report"].clone();
         assert_eq!(count(&get(&node, &ben, "/api/v1/dashboard").await), 1);
         assert_eq!(count(&get(&node, &admin, "/api/v1/dashboard").await), 2);
     }
@@ -133,7 +169,13 @@ async fn a_pointer_shows_whom_to_ask_and_nothing_else() {
         record["label_pointer"] = json!(true);
         record["point_of_contact"] = json!("Det. Ruiz, +1 555 0100");
         let reply = node
-            .call(Method::POST, "/api/v1/records", Some(&admin), Some(record), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&admin),
+                Some(record),
+                &[],
+            )
             .await;
         let id = reply.body["id"].as_str().unwrap().to_owned();
 
@@ -148,7 +190,11 @@ async fn a_pointer_shows_whom_to_ask_and_nothing_else() {
         let listed = get(&node, &ben, "/api/v1/records").await;
         assert_eq!(listed.body["records"][0]["pointer"], true);
         let by_state = get(&node, &ben, "/api/v1/records?state=intake").await;
-        assert_eq!(by_state.body["records"], json!([]), "a state filter would reveal its state");
+        assert_eq!(
+            by_state.body["records"],
+            json!([]),
+            "a state filter would reveal its state"
+        );
         let moved = node
             .call(
                 Method::POST,
@@ -160,7 +206,9 @@ async fn a_pointer_shows_whom_to_ask_and_nothing_else() {
             .await;
         assert_eq!(moved.status, StatusCode::FORBIDDEN, "{}", moved.body);
         assert_eq!(
-            get(&node, &ben, &format!("/api/v1/records/{id}/versions")).await.status,
+            get(&node, &ben, &format!("/api/v1/records/{id}/versions"))
+                .await
+                .status,
             StatusCode::FORBIDDEN
         );
     }
@@ -174,20 +222,40 @@ async fn nobody_writes_above_their_clearance_or_names_undefined_authorizations()
         let before = get(&node, &ana, "/api/v1/journal").await.body["head"].clone();
 
         let above = node
-            .call(Method::POST, "/api/v1/records", Some(&ben), Some(example("t")), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&ben),
+                Some(example("t")),
+                &[],
+            )
             .await;
         assert_eq!(above.status, StatusCode::FORBIDDEN, "{}", above.body);
-        assert!(above.body["error"]["message"].as_str().unwrap().contains("fields.victim_name.label"));
+        assert!(
+            above.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("fields.victim_name.label")
+        );
 
         let mut malformed = example("t");
         malformed["label"] = json!("LE&CASEWORK|NGO");
         let reply = node
-            .call(Method::POST, "/api/v1/records", Some(&ana), Some(malformed), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&ana),
+                Some(malformed),
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         assert_eq!(reply.body["error"]["field"], "label");
         assert!(
-            reply.body["error"]["message"].as_str().unwrap().contains("at position 11"),
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at position 11"),
             "{}",
             reply.body
         );
@@ -195,11 +263,22 @@ async fn nobody_writes_above_their_clearance_or_names_undefined_authorizations()
         let mut unknown = example("t");
         unknown["fields"]["city"]["label"] = json!("LE|INTERPOL");
         let reply = node
-            .call(Method::POST, "/api/v1/records", Some(&ana), Some(unknown), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&ana),
+                Some(unknown),
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         assert_eq!(reply.body["error"]["field"], "fields.city.label");
-        assert!(reply.body["error"]["message"].as_str().unwrap().contains("INTERPOL"));
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("INTERPOL")
+        );
 
         let after = get(&node, &ana, "/api/v1/journal").await.body["head"].clone();
         assert_eq!(before, after, "refused writes change nothing");
@@ -226,11 +305,18 @@ async fn nobody_writes_above_their_clearance_or_names_undefined_authorizations()
             .await;
         assert_eq!(relabel.status, StatusCode::OK, "{}", relabel.body);
         let journal = get(&node, &ana, "/api/v1/journal").await;
-        let last = journal.body["changes"].as_array().unwrap().last().unwrap().clone();
+        let last = journal.body["changes"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         assert_eq!(last["change"], "record_relabelled");
         assert_eq!(last["label"], "LE&VICTIM_PII");
         assert_eq!(
-            get(&node, &ben, &format!("/api/v1/records/{id}")).await.status,
+            get(&node, &ben, &format!("/api/v1/records/{id}"))
+                .await
+                .status,
             StatusCode::NOT_FOUND
         );
     }
@@ -269,14 +355,24 @@ async fn admins_define_and_grant_authorizations() {
 
         let granted = grant(admin.clone(), "ben", json!(["LE", "VICTIM_PII"])).await;
         assert_eq!(granted.status, StatusCode::OK, "{}", granted.body);
-        assert_eq!(granted.body, json!({"granted": ["VICTIM_PII"], "revoked": []}));
+        assert_eq!(
+            granted.body,
+            json!({"granted": ["VICTIM_PII"], "revoked": []})
+        );
         let read = get(&node, &ben, &format!("/api/v1/records/{id}")).await;
         assert_eq!(read.body["fields"]["victim_name"]["value"], "Maria Doe");
 
         let revoked = grant(admin.clone(), "ben", json!([])).await;
-        assert_eq!(revoked.body, json!({"granted": [], "revoked": ["LE", "VICTIM_PII"]}));
+        assert_eq!(
+            revoked.body,
+            json!({"granted": [], "revoked": ["LE", "VICTIM_PII"]})
+        );
         let read = get(&node, &ben, &format!("/api/v1/records/{id}")).await;
-        assert_eq!(read.status, StatusCode::NOT_FOUND, "revocation takes effect at once");
+        assert_eq!(
+            read.status,
+            StatusCode::NOT_FOUND,
+            "revocation takes effect at once"
+        );
 
         let defined = node
             .call(
@@ -289,7 +385,14 @@ async fn admins_define_and_grant_authorizations() {
             .await;
         assert_eq!(defined.status, StatusCode::NO_CONTENT, "{}", defined.body);
         let listed = get(&node, &admin, "/api/v1/authorizations").await;
-        assert!(listed.body.as_array().unwrap().iter().any(|a| a["name"] == "INTERPOL"));
+        assert!(
+            listed
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["name"] == "INTERPOL")
+        );
         let bad = node
             .call(
                 Method::POST,
@@ -341,9 +444,11 @@ fn secret(record: usize, field: usize) -> String {
 
 fn satisfied(label: &Option<String>, held: &BTreeSet<&str>) -> bool {
     let authorizations: Authorizations = held.iter().copied().collect();
-    label
-        .as_deref()
-        .is_none_or(|label| AccessExpression::parse(label).unwrap().is_accessible(&authorizations))
+    label.as_deref().is_none_or(|label| {
+        AccessExpression::parse(label)
+            .unwrap()
+            .is_accessible(&authorizations)
+    })
 }
 
 /// Every response body each user gets from every read path; and the secrets it shows.
@@ -365,7 +470,13 @@ async fn run_case(node: &Node, case: &Case) -> Vec<BTreeSet<String>> {
         let body = json!({"kind": "report", "title": format!("record {number}"), "label": label,
                           "fields": fields});
         let reply = node
-            .call(Method::POST, "/api/v1/records", Some(&admin), Some(body), &[])
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(&admin),
+                Some(body),
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         ids.push(reply.body["id"].as_str().unwrap().to_owned());
@@ -379,15 +490,26 @@ async fn run_case(node: &Node, case: &Case) -> Vec<BTreeSet<String>> {
             password_hash: humdex_server::auth::hash_password(crate::support::PASSWORD).unwrap(),
             authorizations: held.iter().map(|a| (*a).to_owned()).collect(),
         };
-        node.store.add_user("test", user, jiff::Timestamp::UNIX_EPOCH).await.unwrap();
+        node.store
+            .add_user("test", user, jiff::Timestamp::UNIX_EPOCH)
+            .await
+            .unwrap();
         let token = node.login(&name).await;
         let mut bodies = vec![
             get(node, &token, "/api/v1/records").await.bytes,
             get(node, &token, "/api/v1/journal").await.bytes,
         ];
         for id in &ids {
-            bodies.push(get(node, &token, &format!("/api/v1/records/{id}")).await.bytes);
-            bodies.push(get(node, &token, &format!("/api/v1/records/{id}/versions")).await.bytes);
+            bodies.push(
+                get(node, &token, &format!("/api/v1/records/{id}"))
+                    .await
+                    .bytes,
+            );
+            bodies.push(
+                get(node, &token, &format!("/api/v1/records/{id}/versions"))
+                    .await
+                    .bytes,
+            );
         }
         let text = String::from_utf8(bodies.concat()).unwrap();
         let mut shown = BTreeSet::new();
@@ -399,7 +521,10 @@ async fn run_case(node: &Node, case: &Case) -> Vec<BTreeSet<String>> {
                     assert!(allowed, "{name} holding {held:?} saw {word}: {case:?}");
                     shown.insert(word);
                 } else {
-                    assert!(!allowed, "{name} holding {held:?} was not shown {word}: {case:?}");
+                    assert!(
+                        !allowed,
+                        "{name} holding {held:?} was not shown {word}: {case:?}"
+                    );
                 }
             }
         }

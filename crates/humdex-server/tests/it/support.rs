@@ -77,7 +77,11 @@ impl Node {
         }
         // Ben lacks VICTIM_PII, so the example record's victim name is withheld from him.
         for (name, role, authorizations) in [
-            ("admin", Role::Admin, &["LE", "VICTIM_PII", "CASEWORK", "NGO"][..]),
+            (
+                "admin",
+                Role::Admin,
+                &["LE", "VICTIM_PII", "CASEWORK", "NGO"][..],
+            ),
             ("ana", Role::Analyst, &["LE", "VICTIM_PII"]),
             ("ben", Role::Analyst, &["LE"]),
             ("sam", Role::Supervisor, &["LE", "VICTIM_PII"]),
@@ -160,8 +164,14 @@ impl Node {
         let body = json!({"username": username, "password": password});
         match address {
             Some(address) => {
-                self.call_from(address, Method::POST, "/api/v1/auth/login", None, Some(body))
-                    .await
+                self.call_from(
+                    address,
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    None,
+                    Some(body),
+                )
+                .await
             }
             None => {
                 self.call(Method::POST, "/api/v1/auth/login", None, Some(body), &[])
@@ -246,7 +256,8 @@ fn request(
 pub fn totp_code(secret: &str, at: Timestamp) -> String {
     let secret = totp_rs::Secret::try_from_base32(secret).unwrap();
     let totp = totp_rs::Builder::new().with_secret(secret).build().unwrap();
-    totp.generate(u64::try_from(at.as_second()).unwrap()).to_string()
+    totp.generate(u64::try_from(at.as_second()).unwrap())
+        .to_string()
 }
 
 /// The record of the API contract.

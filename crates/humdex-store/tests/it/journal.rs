@@ -334,7 +334,9 @@ async fn a_tailer_never_skips_entries_committed_out_of_order() {
             writers.push(tokio::spawn(async move {
                 for n in 0..40 {
                     let title = format!("node {index} client {client} record {n}");
-                    create(&node, &analyst("ana"), Kind::Report, &title).await.unwrap();
+                    create(&node, &analyst("ana"), Kind::Report, &title)
+                        .await
+                        .unwrap();
                 }
             }));
         }

@@ -32,3 +32,7 @@ mod projection;
 // Labels: what each reader may see of records, fields, versions, the journal and the counters,
 // and which labels a writer may write; with a property test over random labels and readers.
 mod privileges;
+
+// The audit log: appends and their indexes, checkpoints, proofs that verify, every journalled
+// change audited in its transaction, and concurrent appends.
+mod audit;

@@ -108,7 +108,10 @@ async fn list_all(
             .records(reader, filter, cursor, limit)
             .await
             .ok_on(name);
-        assert!(page.records.len() <= limit as usize, "{name}: at most {limit}");
+        assert!(
+            page.records.len() <= limit as usize,
+            "{name}: at most {limit}"
+        );
         let ids: Vec<RecordId> = page.records.iter().map(RecordView::id).collect();
         views.extend(page.records);
         match page.next_cursor {
@@ -134,7 +137,7 @@ fn ids(views: &[RecordView]) -> Vec<RecordId> {
     views.iter().map(RecordView::id).collect()
 }
 
-/// `reader`'s whole feed, read `limit` entries at a time, and the position she ends at.
+/// `reader`'s whole feed, read `limit` entries at a time, and the position it ends at.
 async fn feed(backend: &Backend, reader: &Reader, limit: u32) -> (Vec<humdex_model::Change>, i64) {
     let mut all = Vec::new();
     let mut after = 0;
@@ -296,7 +299,10 @@ async fn a_field_without_its_label_is_withheld_from_every_view() {
                 serde_json::json!({"withheld": true}),
                 "{name}: {what}"
             );
-            assert_eq!(value["fields"]["city"]["value"], "Houston", "{name}: {what}");
+            assert_eq!(
+                value["fields"]["city"]["value"], "Houston",
+                "{name}: {what}"
+            );
         };
 
         let view = store.record(&ben, id).await.ok_on(name);
@@ -318,14 +324,21 @@ async fn a_field_without_its_label_is_withheld_from_every_view() {
         check(&listed[0], "list");
 
         let versions = store.record_versions(&ben, id).await.ok_on(name);
-        assert_eq!(versions.len(), 3, "{name}: the record and its two attachments");
+        assert_eq!(
+            versions.len(),
+            3,
+            "{name}: the record and its two attachments"
+        );
         for visible in versions {
-            check(&RecordView::Full(visible), "versions");
+            check(&RecordView::Full(Box::new(visible)), "versions");
         }
 
         let (changes, _) = feed(&backend, &ben, 100).await;
         assert_eq!(
-            changes.iter().filter(|change| change.subject == id.to_string()).count(),
+            changes
+                .iter()
+                .filter(|change| change.subject == id.to_string())
+                .count(),
             3,
             "{name}: ben's feed tells of every change to the record"
         );
@@ -350,7 +363,11 @@ async fn a_field_without_its_label_is_withheld_from_every_view() {
         );
         assert_eq!(full.attachments.len(), 2, "{name}");
         assert_eq!(
-            store.attachment(&ana, id, &passport.sha256).await.ok_on(name).1,
+            store
+                .attachment(&ana, id, &passport.sha256)
+                .await
+                .ok_on(name)
+                .1,
             b"passport scan",
             "{name}"
         );
@@ -413,7 +430,11 @@ async fn a_record_above_clearance_does_not_exist_for_the_reader() {
             .records(&carol, &RecordFilter::default(), None, 2)
             .await
             .ok_on(name);
-        assert_eq!(ids(&first.records), visible[..2], "{name}: the page fills up");
+        assert_eq!(
+            ids(&first.records),
+            visible[..2],
+            "{name}: the page fills up"
+        );
         assert_eq!(first.next_cursor, Some(visible[1]), "{name}");
         let second = store
             .records(&carol, &RecordFilter::default(), first.next_cursor, 2)
@@ -455,7 +476,10 @@ async fn a_record_above_clearance_does_not_exist_for_the_reader() {
             .ok_on(name);
         let what = |what: &str| format!("{name}: {what} of a record above clearance");
         assert_not_found(store.record(&carol, hidden).await, &what("record"));
-        assert_not_found(store.record_versions(&carol, hidden).await, &what("versions"));
+        assert_not_found(
+            store.record_versions(&carol, hidden).await,
+            &what("versions"),
+        );
         assert_not_found(
             store.attachment(&carol, hidden, &attachment.sha256).await,
             &what("attachment"),
@@ -493,7 +517,11 @@ async fn a_record_above_clearance_does_not_exist_for_the_reader() {
             "{name}: refused writes journal nothing"
         );
         // The record carol sees, she may claim.
-        assert_eq!(store.claim(&carol, shown, now()).await.ok_on(name), 3, "{name}");
+        assert_eq!(
+            store.claim(&carol, shown, now()).await.ok_on(name),
+            3,
+            "{name}"
+        );
     }
 }
 
@@ -579,7 +607,10 @@ async fn the_feed_and_the_counters_leave_out_what_the_reader_may_not_see() {
         caught_up_counts(&backend).await;
         assert_eq!(
             without_zeros(store.state_counts(&carol).await.ok_on(name)),
-            counts(&[(State::Intake, Kind::Report, 1), (State::Intake, Kind::Request, 1)]),
+            counts(&[
+                (State::Intake, Kind::Report, 1),
+                (State::Intake, Kind::Request, 1)
+            ]),
             "{name}: carol counts h2 (now NGO) and u1, not h1 nor v1 (now LE)"
         );
         assert_eq!(
@@ -676,9 +707,15 @@ async fn a_pointer_shows_only_whom_to_ask() {
         );
 
         let listed = list_all(&backend, &carol, &RecordFilter::default(), 1).await;
-        assert_eq!(ids(&listed), [by_creator, asked], "{name}: pointers are listed");
+        assert_eq!(
+            ids(&listed),
+            [by_creator, asked],
+            "{name}: pointers are listed"
+        );
         assert!(
-            listed.iter().all(|view| matches!(view, RecordView::Pointer(_))),
+            listed
+                .iter()
+                .all(|view| matches!(view, RecordView::Pointer(_))),
             "{name}"
         );
         let serialized = json(&listed);
@@ -801,7 +838,11 @@ async fn nobody_writes_labels_above_their_clearance() {
                     now(),
                 )
                 .await;
-            assert_denied_at(refused, Some("label"), &format!("{name}: record label {above}"));
+            assert_denied_at(
+                refused,
+                Some("label"),
+                &format!("{name}: record label {above}"),
+            );
         }
         let mut new = labelled(Kind::Report, "t", Some("LE"));
         new.fields = BTreeMap::from([
@@ -974,7 +1015,11 @@ async fn labels_must_name_defined_authorizations() {
         let invalid = store
             .define_authorization("admin", "LE&X", "not a token", now())
             .await;
-        assert_invalid_at(invalid, "name", &format!("{name}: an authorization is a token"));
+        assert_invalid_at(
+            invalid,
+            "name",
+            &format!("{name}: an authorization is a token"),
+        );
     }
 }
 
@@ -1073,7 +1118,10 @@ async fn a_change_of_labels_is_journalled_as_a_relabelling() {
             ),
             (
                 RecordPatch {
-                    fields: BTreeMap::from([(field_name("city"), Some(text("Houston", Some("NGO"))))]),
+                    fields: BTreeMap::from([(
+                        field_name("city"),
+                        Some(text("Houston", Some("NGO"))),
+                    )]),
                     ..Default::default()
                 },
                 ChangeKind::RecordRelabelled,
@@ -1295,7 +1343,11 @@ async fn admins_grant_and_revoke_defined_authorizations() {
         assert_eq!(
             journal
                 .iter()
-                .map(|change| (change.change, change.subject.as_str(), change.actor.as_str()))
+                .map(|change| (
+                    change.change,
+                    change.subject.as_str(),
+                    change.actor.as_str()
+                ))
                 .collect::<Vec<_>>(),
             [(ChangeKind::AuthorizationsChanged, "ben", "admin")],
             "{name}"
@@ -1723,18 +1775,29 @@ mod properties {
         feed: BTreeSet<(String, i64)>,
     }
 
+    /// Who reads, on which backend, and every secret value written.
+    #[derive(Clone, Copy)]
+    struct Reading<'a> {
+        name: &'a str,
+        held: &'a BTreeSet<usize>,
+        secrets: &'a BTreeSet<String>,
+    }
+
     /// Checks one view of `model_version` of record `id` as `held` sees it, and notes what it
     /// showed. Every secret value but those the reader may see must be absent from it.
     fn check_view(
-        name: &str,
+        reading: &Reading<'_>,
         path: &str,
         id: RecordId,
         view: &RecordView,
         model_version: &ModelVersion,
-        held: &BTreeSet<usize>,
-        secrets: &BTreeSet<String>,
         seen: &mut BTreeSet<(RecordId, String, String)>,
     ) {
+        let Reading {
+            name,
+            held,
+            secrets,
+        } = *reading;
         let serialized = json(view);
         let allowed = model_version.visible(held);
         match (view, &allowed) {
@@ -1750,7 +1813,10 @@ mod properties {
                         (field.as_str().to_owned(), text.clone())
                     })
                     .collect();
-                assert_eq!(&shown, fields, "{name}: {path}: fields of {id} for {held:?}");
+                assert_eq!(
+                    &shown, fields,
+                    "{name}: {path}: fields of {id} for {held:?}"
+                );
                 let withheld: BTreeSet<String> = visible
                     .withheld_fields()
                     .iter()
@@ -1763,11 +1829,7 @@ mod properties {
                     .cloned()
                     .collect();
                 assert_eq!(withheld, want, "{name}: {path}: withheld of {id}");
-                seen.extend(
-                    shown
-                        .into_iter()
-                        .map(|(field, value)| (id, field, value)),
-                );
+                seen.extend(shown.into_iter().map(|(field, value)| (id, field, value)));
             }
             (RecordView::Pointer(pointer), None) => {
                 assert!(
@@ -1778,7 +1840,8 @@ mod properties {
             }
             _ => panic!("{name}: {path}: {id} for {held:?}: got {view:?}, want {allowed:?}"),
         }
-        let allowed: BTreeSet<&String> = allowed.iter().flat_map(|fields| fields.values()).collect();
+        let allowed: BTreeSet<&String> =
+            allowed.iter().flat_map(|fields| fields.values()).collect();
         for secret in secrets.iter().filter(|secret| !allowed.contains(secret)) {
             assert!(
                 !serialized.contains(secret.as_str()),
@@ -1802,19 +1865,22 @@ mod properties {
             .flat_map(|version| version.fields.values().map(|(value, _)| value.clone()))
             .collect();
         let mut seen = Seen::default();
+        let reading = Reading {
+            name,
+            held,
+            secrets: &secrets,
+        };
 
         for record in model {
             let current = record.current();
             let full = allows(current.label.as_ref(), held);
             match store.record(&who, record.id).await {
                 Ok(view) => check_view(
-                    name,
+                    &reading,
                     "record",
                     record.id,
                     &view,
                     current,
-                    held,
-                    &secrets,
                     &mut seen.record,
                 ),
                 Err(Error::NotFound) => assert!(
@@ -1840,13 +1906,11 @@ mod properties {
                     );
                     for (visible, model_version) in versions.into_iter().zip(want) {
                         check_view(
-                            name,
+                            &reading,
                             "versions",
                             record.id,
-                            &RecordView::Full(visible),
+                            &RecordView::Full(Box::new(visible)),
                             model_version,
-                            held,
-                            &secrets,
                             &mut seen.versions,
                         );
                     }
@@ -1870,13 +1934,11 @@ mod properties {
         for view in &listed {
             let record = model.iter().find(|record| record.id == view.id()).unwrap();
             check_view(
-                name,
+                &reading,
                 "list",
                 record.id,
                 view,
                 record.current(),
-                held,
-                &secrets,
                 &mut seen.list,
             );
         }

@@ -225,7 +225,10 @@ async fn invalid_or_unknown_records_are_refused() {
             matches!(missing, Err(Error::NotFound)),
             "{name}: {missing:?}"
         );
-        let missing = backend.store.record_versions(&ana, RecordId::new(now())).await;
+        let missing = backend
+            .store
+            .record_versions(&ana, RecordId::new(now()))
+            .await;
         assert!(
             matches!(missing, Err(Error::NotFound)),
             "{name}: {missing:?}"
@@ -586,12 +589,12 @@ async fn idempotency_key_replays_the_first_record() {
         );
 
         // Without a key, the same request makes a new record each time.
-        let keyless = create(store, &ana, Kind::Report, "first")
-            .await
-            .ok_on(name);
+        let keyless = create(store, &ana, Kind::Report, "first").await.ok_on(name);
         assert!(!keyless.replayed && keyless.id != first.id, "{name}");
         assert_eq!(
-            list_all(&backend, &ana, &RecordFilter::default(), 10).await.len(),
+            list_all(&backend, &ana, &RecordFilter::default(), 10)
+                .await
+                .len(),
             3,
             "{name}"
         );
@@ -751,13 +754,7 @@ async fn update_applies_the_patch_and_keeps_every_version() {
         );
 
         let missing = store
-            .update_record(
-                &ana,
-                RecordId::new(now()),
-                1,
-                RecordPatch::default(),
-                now(),
-            )
+            .update_record(&ana, RecordId::new(now()), 1, RecordPatch::default(), now())
             .await;
         assert!(
             matches!(missing, Err(Error::NotFound)),
@@ -905,7 +902,11 @@ async fn attachments_are_stored_once_and_read_back() {
             .await
             .ok_on(name);
         assert_eq!(
-            store.attachment(&ana, second, &empty.sha256).await.ok_on(name).1,
+            store
+                .attachment(&ana, second, &empty.sha256)
+                .await
+                .ok_on(name)
+                .1,
             Vec::<u8>::new(),
             "{name}"
         );

@@ -130,7 +130,10 @@ pub async fn define(backend: &Backend, authorizations: &[&str]) {
 
 /// Record `id` as `reader` reads it, which must be the whole record: nothing withheld.
 pub async fn read(backend: &Backend, reader: &Reader, id: RecordId) -> Record {
-    whole(backend.name, backend.store.record(reader, id).await.ok_on(backend.name))
+    whole(
+        backend.name,
+        backend.store.record(reader, id).await.ok_on(backend.name),
+    )
 }
 
 /// The record in `view`, which must be the whole record: not a pointer, nothing withheld.
@@ -154,7 +157,7 @@ pub async fn versions(backend: &Backend, reader: &Reader, id: RecordId) -> Vec<R
         .await
         .ok_on(backend.name)
         .into_iter()
-        .map(|visible| whole(backend.name, RecordView::Full(visible)))
+        .map(|visible| whole(backend.name, RecordView::Full(Box::new(visible))))
         .collect()
 }
 

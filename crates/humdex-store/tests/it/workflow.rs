@@ -70,10 +70,7 @@ async fn illegal_transition_changes_nothing() {
         let name = backend.name;
         let store = &backend.store;
         let ana = analyst("ana");
-        let id = create(store, &ana, Kind::Request, "t")
-            .await
-            .ok_on(name)
-            .id;
+        let id = create(store, &ana, Kind::Request, "t").await.ok_on(name).id;
         let before = read(&backend, &ana, id).await;
         let head = store.journal_head().await.ok_on(name);
         for to in [State::Archived, State::Dissemination, State::Intake] {

@@ -115,9 +115,7 @@ async fn failing_writes_fail_alone() {
                             .map(|created| created.version)
                     }
                     Write::Update(id) => store.update_record(&ben, *id, 1, patch, now()).await,
-                    Write::StaleUpdate(id) => {
-                        store.update_record(&ben, *id, 0, patch, now()).await
-                    }
+                    Write::StaleUpdate(id) => store.update_record(&ben, *id, 0, patch, now()).await,
                     Write::IllegalTransition(id) => {
                         store
                             .transition(&ben, *id, Some(State::Archived), None, None, now())
@@ -189,11 +187,7 @@ async fn failing_writes_fail_alone() {
                 (2, State::Intake),
                 "{name}: {id} took exactly the good edit"
             );
-            assert_eq!(
-                versions(&backend, &ana, *id).await.len(),
-                2,
-                "{name}"
-            );
+            assert_eq!(versions(&backend, &ana, *id).await.len(), 2, "{name}");
         }
         let all = store
             .records(&ana, &RecordFilter::default(), None, 1000)

@@ -23,11 +23,24 @@ async fn import_loads_good_lines_and_names_bad_ones() {
         let file = file.display().to_string();
         // Adding a user with an authorization defines it, so that labels may name it.
         let added = humdex(
-            &["user", "add", "ana", "--role", "analyst", "--password-stdin", "--authorizations", "LE"],
+            &[
+                "user",
+                "add",
+                "ana",
+                "--role",
+                "analyst",
+                "--password-stdin",
+                "--authorizations",
+                "LE",
+            ],
             &database,
             "a long enough password\n",
         );
-        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
 
         let output = humdex(&["import", &file], &database, "");
         let stdout = String::from_utf8_lossy(&output.stdout);
@@ -85,10 +98,7 @@ async fn import_loads_good_lines_and_names_bad_ones() {
                 RecordView::Pointer(_) => None,
             })
             .collect();
-        let mut titles: Vec<_> = records
-            .iter()
-            .map(|record| record.title.as_str())
-            .collect();
+        let mut titles: Vec<_> = records.iter().map(|record| record.title.as_str()).collect();
         titles.sort();
         assert_eq!(
             titles,
@@ -100,11 +110,7 @@ async fn import_loads_good_lines_and_names_bad_ones() {
             "{}: a second import must not duplicate",
             database.backend
         );
-        assert!(
-            records
-                .iter()
-                .all(|record| record.created_by == "import")
-        );
+        assert!(records.iter().all(|record| record.created_by == "import"));
     }
 }
 

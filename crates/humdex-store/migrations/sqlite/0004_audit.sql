@@ -1,0 +1,25 @@
+-- The tamper-evident audit log (see humdex-audit): entries, the Merkle tree's perfect nodes, and
+-- signed checkpoints. All three are insert-only.
+
+-- leaf holds the exact bytes that were hashed (compact JSON), never rebuilt from other columns;
+-- at_ms repeats the entry's time so entries can be found by time without parsing leaves.
+CREATE TABLE audit_entries (
+    entry_index INTEGER PRIMARY KEY,
+    leaf TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+
+-- The hash of every perfect subtree: the 2^level leaves from node_index * 2^level on. Level 0
+-- holds the leaf hashes, which verification compares with the entries to name an edited one.
+CREATE TABLE audit_nodes (
+    level INTEGER NOT NULL,
+    node_index INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, node_index)
+);
+
+-- Checkpoints as C2SP signed notes, one per size the log was signed at.
+CREATE TABLE audit_checkpoints (
+    size INTEGER PRIMARY KEY,
+    note TEXT NOT NULL
+);
