@@ -185,7 +185,7 @@ const USERS: [DemoUser; 5] = [
     DemoUser {
         name: "supervisor",
         role: Role::Supervisor,
-        authorizations: &["LE", "CASEWORK"],
+        authorizations: &["LE", "VICTIM_PII", "CASEWORK"],
     },
     DemoUser {
         name: "analyst",

@@ -77,8 +77,8 @@ async fn malformed_records_are_refused_with_the_member_named_and_nothing_written
         );
         assert_eq!(
             node.store.journal_head().await.unwrap(),
-            5,
-            "{}: only the five users are journaled",
+            9,
+            "{}: only the setup (four authorizations, five users) is journaled",
             node.backend
         );
     }

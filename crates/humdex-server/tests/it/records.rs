@@ -205,18 +205,18 @@ async fn an_idempotency_key_makes_retries_safe() {
         );
         assert_eq!(other.code(), "idempotency_key_reused");
 
-        let ben = node.login("ben").await;
-        let bens = node
+        let sam = node.login("sam").await;
+        let sams = node
             .call(
                 Method::POST,
                 "/api/v1/records",
-                Some(&ben),
+                Some(&sam),
                 Some(example("once")),
                 &key,
             )
             .await;
         assert_ne!(
-            bens.body["id"], first.body["id"],
+            sams.body["id"], first.body["id"],
             "{}: keys belong to one user",
             node.backend
         );

@@ -215,7 +215,7 @@ async fn the_journal_and_the_dashboard_follow_every_change() {
         let journal = node
             .call(
                 Method::GET,
-                "/api/v1/journal?after=5",
+                "/api/v1/journal?after=9",
                 Some(&token),
                 None,
                 &[],

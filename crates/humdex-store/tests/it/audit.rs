@@ -135,7 +135,8 @@ async fn every_journalled_change_is_audited_with_it() {
         // Writes that fail, alone or amid a busy batch, leave neither a journal entry nor an
         // audit entry: each is rolled back with its change.
         let stale = store.transition(&ana, created.id, Some(State::Archived), None, Some(1), now());
-        let creates = (0..20).map(|i| create(store, &ana, Kind::Request, &format!("request {i}")));
+        let titles: Vec<String> = (0..20).map(|i| format!("request {i}")).collect();
+        let creates = titles.iter().map(|title| create(store, &ana, Kind::Request, title));
         let (stale, creates) = tokio::join!(stale, futures::future::join_all(creates));
         assert!(matches!(stale, Err(Error::VersionConflict { .. })), "{name}: {stale:?}");
         assert!(creates.iter().all(Result::is_ok), "{name}");
@@ -225,18 +226,22 @@ async fn proofs_outside_the_log_are_refused_naming_the_parameter() {
         for i in 0..3 {
             store.append_audit(entry("ana", &i.to_string())).await.ok_on(name);
         }
-        let field = |result: Result<_, Error>| match result {
-            Err(Error::Invalid(invalid)) => invalid.field,
-            other => panic!("{name}: expected Invalid, got {other:?}"),
-        };
-        let inclusion = |index, size| store.audit_inclusion_proof(index, size);
-        assert_eq!(field(inclusion(3, 3).await), Some("index".to_owned()));
-        assert_eq!(field(inclusion(0, 4).await), Some("size".to_owned()));
-        assert_eq!(field(inclusion(0, 0).await), Some("index".to_owned()));
-        let consistency = |from, to| store.audit_consistency_proof(from, to);
-        assert_eq!(field(consistency(0, 3).await), Some("from".to_owned()));
-        assert_eq!(field(consistency(3, 2).await), Some("from".to_owned()));
-        assert_eq!(field(consistency(1, 4).await), Some("to".to_owned()));
+        for (index, size, field) in [(3, 3, "index"), (0, 4, "size"), (0, 0, "index")] {
+            let refused = store.audit_inclusion_proof(index, size).await;
+            assert_eq!(invalid_field(&refused), field, "{name}: {index} in {size}");
+        }
+        for (from, to, field) in [(0, 3, "from"), (3, 2, "from"), (1, 4, "to")] {
+            let refused = store.audit_consistency_proof(from, to).await;
+            assert_eq!(invalid_field(&refused), field, "{name}: {from} to {to}");
+        }
+    }
+}
+
+/// The parameter an `Invalid` error names.
+fn invalid_field<T: std::fmt::Debug>(result: &Result<T, Error>) -> &str {
+    match result {
+        Err(Error::Invalid(invalid)) => invalid.field.as_deref().unwrap_or("(none)"),
+        other => panic!("expected Invalid, got {other:?}"),
     }
 }
 
