@@ -351,6 +351,9 @@ mod tests {
         let patch: RecordPatch = serde_json::from_str(r#"{"fields": {"victim": null}}"#).unwrap();
         assert!(writer.check_patch(&record, &patch).is_err());
         let patch: RecordPatch = serde_json::from_str(r#"{"label": "LE|NGO"}"#).unwrap();
-        assert!(writer.check_patch(&record, &patch).is_ok());
+        let denied = writer.check_patch(&record, &patch).unwrap_err();
+        assert_eq!(denied.field.as_deref(), Some("label"), "relabelling needs full sight");
+        let open = self::record(r#"{"kind": "report", "title": "t", "label": "LE"}"#);
+        assert!(writer.check_patch(&open, &patch).is_ok());
     }
 }

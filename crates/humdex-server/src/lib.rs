@@ -1,12 +1,14 @@
 //! The Humdex HTTP API over axum: sign-in, sessions, second factors, lockout and API tokens
 //! ([`auth`]), with CSRF protection, security headers and rate limits; record intake, reads, edits and
-//! workflow ([`records`]), analyst pools, the journal and the dashboard, and the OpenAPI
+//! workflow ([`records`]), analyst pools, the journal and the dashboard, the tamper-evident audit
+//! log's checkpoints, proofs and entries (signed with an [`AuditKey`]), and the OpenAPI
 //! description generated from the handlers at `/api/v1/openapi.json`.
 //!
 //! Handlers stay thin: they extract their inputs, call the store and map its errors through
 //! [`ApiError`]. Rules belong in `humdex-model` and `humdex-store`, not here.
 #![warn(missing_docs)]
 
+mod audit;
 pub mod auth;
 mod csrf;
 mod disseminations;
@@ -30,6 +32,7 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 
+pub use audit::AuditKey;
 pub use csrf::CSRF_HEADER;
 pub use http::error::ApiError;
 pub use http::extract::ClientAddress;
@@ -44,6 +47,9 @@ pub struct Config {
     /// The rate limit per client address on sign-in and the other routes that check a password
     /// or code.
     pub auth_rate_limit: RateLimit,
+    /// The key that signs the audit log's checkpoints. The default is a fresh random key, which
+    /// suits tests; `humdex serve` loads the node's key from its file.
+    pub audit_key: AuditKey,
 }
 
 impl Default for Config {
@@ -55,6 +61,7 @@ impl Default for Config {
                 burst: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
                 per_minute: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
             },
+            audit_key: AuditKey::random(),
         }
     }
 }
@@ -83,19 +90,24 @@ pub struct AppState {
     config: Config,
     /// The rate limit of sign-in (see [`Config::auth_rate_limit`]).
     auth_limiter: ratelimit::Limiter,
+    /// The audit log's signing key and the task that signs its checkpoints.
+    auditor: audit::Auditor,
 }
 
 impl AppState {
-    /// The state over `store`; starts the store's projections.
+    /// The state over `store`; starts the store's projections, and the task that signs a
+    /// checkpoint of the audit log with [`Config::audit_key`] every minute, the first at once.
     pub fn new(store: Store, config: Config, clock: Clock) -> Result<Self, ApiError> {
         let state_counts = ProjectionRunner::spawn(
             store.clone(),
             Arc::new(StateCountsProjection::new(store.clone())),
         );
+        let auditor = audit::Auditor::start(&store, config.audit_key.clone(), clock.clone());
         Ok(Self {
             store,
             state_counts,
             auth_limiter: ratelimit::Limiter::new(config.auth_rate_limit, clock.clone()),
+            auditor,
             clock,
             decoy_hash: auth::decoy_hash()?,
             config,
@@ -133,6 +145,7 @@ impl AppState {
         (name = "records", description = "Reports and requests"),
         (name = "workflow", description = "Workflow moves, assignment and pools"),
         (name = "journal", description = "The journal, counters and health"),
+        (name = "audit", description = "The tamper-evident audit log: signed checkpoints, proofs and entries, for admins"),
     )
 )]
 struct ApiDoc;
@@ -157,6 +170,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pools::routes())
         .merge(journal::routes())
         .merge(privileges::routes())
+        .merge(audit::routes())
         .merge(disseminations::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);

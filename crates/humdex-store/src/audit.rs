@@ -12,9 +12,9 @@ use std::collections::HashMap;
 
 use futures::stream::{BoxStream, StreamExt};
 use humdex_audit::{
-    AuditEntry, Checkpoint, Frontier, Hash, NodeId, SignedCheckpoint, SigningKey,
-    VerifyingKey, consistency_proof, consistency_proof_nodes, inclusion_proof,
-    inclusion_proof_nodes, leaf_hash, root_at,
+    AuditEntry, Checkpoint, Frontier, Hash, NodeId, SignedCheckpoint, SigningKey, VerifyingKey,
+    consistency_proof, consistency_proof_nodes, inclusion_proof, inclusion_proof_nodes, leaf_hash,
+    root_at,
 };
 use humdex_model::InvalidInput;
 use jiff::Timestamp;
@@ -125,7 +125,8 @@ pub(crate) async fn append_in(connection: &mut AnyConnection, entry: &AuditEntry
     let leaf = String::from_utf8(entry.to_leaf_bytes().map_err(corrupt)?).map_err(corrupt)?;
     let index = size(connection).await?;
     let stored = fetch_nodes(connection, &Frontier::nodes_for(index)).await?;
-    let mut frontier = Frontier::restore(index, |node| stored.get(&node).copied()).map_err(corrupt)?;
+    let mut frontier =
+        Frontier::restore(index, |node| stored.get(&node).copied()).map_err(corrupt)?;
     let completed = frontier
         .append(leaf_hash(leaf.as_bytes()))
         .map_err(corrupt)?;
@@ -266,7 +267,8 @@ impl Store {
             "SELECT entry_index, leaf FROM audit_entries WHERE entry_index >= $1 \
              ORDER BY entry_index LIMIT $2",
         )
-        .bind(to_db(from)?)
+        // An index beyond any database's integers is beyond the log: an empty page.
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
@@ -283,7 +285,11 @@ impl Store {
 
     /// The inclusion proof of entry `index` in the log at `size` entries. `Invalid` (naming
     /// `size` or `index`) unless `index < size ≤` the log's size.
-    pub async fn audit_inclusion_proof(&self, index: u64, size: u64) -> Result<AuditInclusionProof> {
+    pub async fn audit_inclusion_proof(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<AuditInclusionProof> {
         let mut connection = self.pool().acquire().await?;
         let log_size = self::size(&mut connection).await?;
         if size > log_size {

@@ -1,6 +1,8 @@
-//! `humdex`, the node an agency runs: `serve` the API, `import` records, add users, load the demo.
+//! `humdex`, the node an agency runs: `serve` the API, `import` records, add users, load the demo,
+//! verify the audit log.
 //! Errors here are `anyhow` and end the command with a message; the libraries below keep theirs typed.
 
+mod audit;
 mod demo;
 mod import;
 
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use humdex_model::{Role, Username};
-use humdex_server::{AppState, Clock, Config};
+use humdex_server::{AppState, AuditKey, Clock, Config};
 use humdex_store::{NewUser, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
@@ -58,6 +60,17 @@ impl StoreArgs {
     }
 }
 
+/// Where the audit signing key is.
+#[derive(Args)]
+struct AuditKeyArgs {
+    /// The file of the ed25519 key that signs the audit log's checkpoints (64 hex digits), kept
+    /// outside the database so that whoever can write the database cannot sign a doctored log.
+    /// Default: audit-signing.key in the data directory, or ./humdex-audit.key with --database.
+    /// `serve` creates it, mode 0600, on its first run; back it up apart from the database.
+    #[arg(long, env = "HUMDEX_AUDIT_KEY", value_name = "PATH")]
+    audit_key: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serves the API.
@@ -76,6 +89,8 @@ enum Command {
         /// The largest attachment accepted, in bytes.
         #[arg(long, default_value_t = Config::default().max_attachment_bytes)]
         max_attachment_bytes: usize,
+        #[command(flatten)]
+        audit_key: AuditKeyArgs,
     },
     /// Loads the demo dataset: a few hundred fictional reports and requests, users and pools.
     Demo {
@@ -96,6 +111,24 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Checks the tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Replays the whole audit log: checks every entry against its stored hash and every signed
+    /// checkpoint against the entries, with the key file's public key. Exits 1 naming the first
+    /// thing wrong, such as an entry that was changed or entries that were removed.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        audit_key: AuditKeyArgs,
     },
 }
 
@@ -185,13 +218,38 @@ async fn load_demo(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The node's audit signing key, created on the first run, after checking that the database's
+/// log is signed by it.
+async fn audit_key(store: &Store, path: &std::path::Path) -> anyhow::Result<AuditKey> {
+    let (key, created) = audit::load_or_create_key(path)?;
+    if created {
+        eprintln!(
+            "Created the audit signing key {}: back it up, apart from the database.",
+            path.display()
+        );
+    }
+    let public_key = key.verifying_key();
+    let recorded = store.record_audit_public_key(&public_key).await?;
+    if recorded != public_key {
+        bail!(
+            "this database's audit log is signed with another key than {}'s (public key {}); \
+             name that key's file with --audit-key",
+            path.display(),
+            hex::encode(recorded.as_bytes())
+        );
+    }
+    Ok(AuditKey::new(key))
+}
+
 async fn serve(
     store_args: StoreArgs,
     listen: SocketAddr,
     with_demo: bool,
-    config: Config,
+    audit_key_path: PathBuf,
+    mut config: Config,
 ) -> anyhow::Result<()> {
     let store = store_args.open().await?;
+    config.audit_key = audit_key(&store, &audit_key_path).await?;
     if with_demo {
         load_demo(&store).await?;
     }
@@ -262,11 +320,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             demo,
             max_body_bytes,
             max_attachment_bytes,
+            audit_key,
         } => {
+            let audit_key_path = audit::key_path(&store, audit_key.audit_key);
             serve(
                 store,
                 listen,
                 demo,
+                audit_key_path,
                 Config {
                     max_body_bytes,
                     max_attachment_bytes,
@@ -350,6 +411,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .with_context(|| format!("cannot set the password of {name}"))?;
             println!("Set the password of {name} and ended their sessions.");
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { store, audit_key },
+        } => {
+            let key_path = audit::key_path(&store, audit_key.audit_key);
+            audit::verify(&store.open().await?, &key_path).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

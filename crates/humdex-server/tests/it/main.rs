@@ -10,6 +10,15 @@
 )]
 mod support;
 
+/// The audit log: signed checkpoints and the proofs that verify against them, admins only,
+/// parameters checked, and every read of the log audited itself.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod audit;
 /// Sign-in, sessions, expiry and sign-out.
 mod auth;
 /// Malformed input: every refusal is a JSON error that names what is wrong, and changes nothing.

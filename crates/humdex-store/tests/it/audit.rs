@@ -61,7 +61,11 @@ async fn appends_take_the_next_index_and_keep_the_bytes_they_hashed() {
         let stored = leaves(store).await;
         for (i, (leaf, entry)) in stored.iter().zip(&appended).enumerate() {
             assert_eq!(leaf.index, i as u64, "{name}");
-            assert_eq!(leaf.leaf.as_bytes(), entry.to_leaf_bytes().unwrap(), "{name}");
+            assert_eq!(
+                leaf.leaf.as_bytes(),
+                entry.to_leaf_bytes().unwrap(),
+                "{name}"
+            );
             assert_eq!(
                 leaf.leaf_hash,
                 Some(leaf_hash(leaf.leaf.as_bytes())),
@@ -82,18 +86,30 @@ async fn checkpoints_are_signed_only_when_the_log_grew_and_match_the_entries() {
         let (name, store) = (backend.name, &backend.store);
         let key = key();
         for i in 0..5 {
-            store.append_audit(entry("ana", &i.to_string())).await.ok_on(name);
+            store
+                .append_audit(entry("ana", &i.to_string()))
+                .await
+                .ok_on(name);
         }
-        let first = store.audit_checkpoint(ORIGIN, &key, now()).await.ok_on(name);
+        let first = store
+            .audit_checkpoint(ORIGIN, &key, now())
+            .await
+            .ok_on(name);
         let checkpoint = first.verify(&key.verifying_key()).unwrap();
         assert_eq!((checkpoint.size, checkpoint.origin.as_str()), (5, ORIGIN));
         assert_eq!(checkpoint.root, roots(store).await[5], "{name}");
 
-        let again = store.audit_checkpoint(ORIGIN, &key, now()).await.ok_on(name);
+        let again = store
+            .audit_checkpoint(ORIGIN, &key, now())
+            .await
+            .ok_on(name);
         assert_eq!(again, first, "{name}: an unchanged log is not signed again");
 
         store.append_audit(entry("ben", "5")).await.ok_on(name);
-        let grown = store.audit_checkpoint(ORIGIN, &key, now()).await.ok_on(name);
+        let grown = store
+            .audit_checkpoint(ORIGIN, &key, now())
+            .await
+            .ok_on(name);
         assert_eq!(grown.checkpoint().size, 6, "{name}");
         assert_eq!(grown.checkpoint().root, roots(store).await[6], "{name}");
 
@@ -119,7 +135,14 @@ async fn every_journalled_change_is_audited_with_it() {
             .await
             .ok_on(name);
         store
-            .transition(&ana, created.id, Some(State::Analysis), None, Some(1), now())
+            .transition(
+                &ana,
+                created.id,
+                Some(State::Analysis),
+                None,
+                Some(1),
+                now(),
+            )
             .await
             .ok_on(name);
         let granted: BTreeSet<String> = ["LE".to_owned()].into();
@@ -134,17 +157,33 @@ async fn every_journalled_change_is_audited_with_it() {
 
         // Writes that fail, alone or amid a busy batch, leave neither a journal entry nor an
         // audit entry: each is rolled back with its change.
-        let stale = store.transition(&ana, created.id, Some(State::Archived), None, Some(1), now());
+        let stale = store.transition(
+            &ana,
+            created.id,
+            Some(State::Archived),
+            None,
+            Some(1),
+            now(),
+        );
         let titles: Vec<String> = (0..20).map(|i| format!("request {i}")).collect();
-        let creates = titles.iter().map(|title| create(store, &ana, Kind::Request, title));
+        let creates = titles
+            .iter()
+            .map(|title| create(store, &ana, Kind::Request, title));
         let (stale, creates) = tokio::join!(stale, futures::future::join_all(creates));
-        assert!(matches!(stale, Err(Error::VersionConflict { .. })), "{name}: {stale:?}");
+        assert!(
+            matches!(stale, Err(Error::VersionConflict { .. })),
+            "{name}: {stale:?}"
+        );
         assert!(creates.iter().all(Result::is_ok), "{name}");
 
         let head = store.journal_head().await.ok_on(name);
         let journal = store.journal_after(0, 1000).await.ok_on(name);
         let audited = store.audit_entries(0, 1000).await.ok_on(name);
-        assert_eq!(audited.len(), journal.len(), "{name}: one audit entry per change");
+        assert_eq!(
+            audited.len(),
+            journal.len(),
+            "{name}: one audit entry per change"
+        );
         for (change, audited) in journal.iter().zip(&audited) {
             let entry = &audited.entry;
             assert_eq!(entry.action, change.change.as_str(), "{name}");
@@ -171,12 +210,20 @@ async fn every_journalled_change_is_audited_with_it() {
             .iter()
             .find(|audited| audited.entry.action == ChangeKind::RecordTransitioned.as_str())
             .unwrap();
-        assert_eq!(transitioned.entry.detail["previous_state"], "intake", "{name}");
+        assert_eq!(
+            transitioned.entry.detail["previous_state"], "intake",
+            "{name}"
+        );
         assert_eq!(transitioned.entry.detail["state"], "analysis", "{name}");
         let grants: Vec<_> = audited
             .iter()
             .filter(|audited| audited.entry.action == "authorizations_changed")
-            .map(|audited| (audited.entry.detail["granted"].clone(), audited.entry.detail["revoked"].clone()))
+            .map(|audited| {
+                (
+                    audited.entry.detail["granted"].clone(),
+                    audited.entry.detail["revoked"].clone(),
+                )
+            })
             .collect();
         assert_eq!(
             grants,
@@ -191,7 +238,10 @@ async fn proofs_from_the_store_verify() {
     for backend in stores().await {
         let (name, store) = (backend.name, &backend.store);
         for i in 0..13 {
-            store.append_audit(entry("ana", &i.to_string())).await.ok_on(name);
+            store
+                .append_audit(entry("ana", &i.to_string()))
+                .await
+                .ok_on(name);
         }
         let roots = roots(store).await;
         let leaves = leaves(store).await;
@@ -224,7 +274,10 @@ async fn proofs_outside_the_log_are_refused_naming_the_parameter() {
     for backend in stores().await {
         let (name, store) = (backend.name, &backend.store);
         for i in 0..3 {
-            store.append_audit(entry("ana", &i.to_string())).await.ok_on(name);
+            store
+                .append_audit(entry("ana", &i.to_string()))
+                .await
+                .ok_on(name);
         }
         for (index, size, field) in [(3, 3, "index"), (0, 4, "size"), (0, 0, "index")] {
             let refused = store.audit_inclusion_proof(index, size).await;
@@ -262,9 +315,16 @@ async fn concurrent_appends_get_distinct_indexes_and_one_consistent_tree() {
         assert_eq!(indexes, (0..200).collect::<Vec<_>>(), "{name}");
 
         let key = key();
-        let checkpoint = store.audit_checkpoint(ORIGIN, &key, now()).await.ok_on(name);
+        let checkpoint = store
+            .audit_checkpoint(ORIGIN, &key, now())
+            .await
+            .ok_on(name);
         assert_eq!(checkpoint.checkpoint().size, 200, "{name}");
-        assert_eq!(checkpoint.checkpoint().root, roots(store).await[200], "{name}");
+        assert_eq!(
+            checkpoint.checkpoint().root,
+            roots(store).await[200],
+            "{name}"
+        );
         let targets: BTreeSet<String> = store
             .audit_entries(0, 1000)
             .await
@@ -272,6 +332,10 @@ async fn concurrent_appends_get_distinct_indexes_and_one_consistent_tree() {
             .into_iter()
             .map(|audited| audited.entry.target)
             .collect();
-        assert_eq!(targets.len(), 200, "{name}: every append kept its own entry");
+        assert_eq!(
+            targets.len(),
+            200,
+            "{name}: every append kept its own entry"
+        );
     }
 }

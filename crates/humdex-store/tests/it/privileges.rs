@@ -1199,9 +1199,9 @@ async fn a_change_of_labels_is_journalled_as_a_relabelling() {
             (
                 &serde_json::json!("record_relabelled"),
                 &serde_json::json!("LE|NGO"),
-                &serde_json::json!("LE")
+                &serde_json::Value::Null
             ),
-            "{name}"
+            "{name}: the old label is not shown to readers of the new one"
         );
     }
 }

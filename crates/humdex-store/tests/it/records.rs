@@ -643,10 +643,18 @@ async fn update_applies_the_patch_and_keeps_every_version() {
             due: Some(Some(date(2031, 1, 2))),
             ..Default::default()
         };
+        // Ben cannot see the victim's name, so he may not weaken the record's label that guards it.
+        assert!(
+            matches!(
+                store.update_record(&ben, id, 1, patch.clone(), now()).await,
+                Err(Error::Denied(_))
+            ),
+            "{name}"
+        );
         let at = now();
         assert_eq!(
             store
-                .update_record(&ben, id, 1, patch, at)
+                .update_record(&ana, id, 1, patch, at)
                 .await
                 .ok_on(name),
             2,

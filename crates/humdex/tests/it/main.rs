@@ -9,6 +9,14 @@
 )]
 mod support;
 
+/// `humdex audit verify`: passes on a clean log, and names what was changed or removed.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod audit;
 /// `humdex import` and `humdex user add`.
 mod cli;
 /// Every acknowledged record survives a SIGKILL of the server mid-write (nothing lost).

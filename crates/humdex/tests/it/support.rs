@@ -14,6 +14,17 @@ pub fn store_args(database: &TestDatabase) -> Vec<String> {
     }
 }
 
+/// The audit signing key of a test database's node, in its temporary folder: with `--database`,
+/// the default would be the working directory.
+pub fn audit_key(database: &TestDatabase) -> String {
+    database
+        .dir
+        .path()
+        .join("audit-signing.key")
+        .display()
+        .to_string()
+}
+
 pub fn humdex(args: &[&str], database: &TestDatabase, stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_humdex"))
         .args(args)
@@ -57,6 +68,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_humdex"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(store_args(database))
+            .args(["--audit-key", &audit_key(database)])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
