@@ -5,12 +5,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use humdex_model::{Dissemination, NewDissemination, Record, RecordId, RecordView};
+use humdex_audit::Outcome;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::privileges::shown;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery, JsonBody};
@@ -33,6 +36,18 @@ async fn disseminate(
         .store
         .disseminate(&caller.reader(), id, body.value, state.now())
         .await?;
+    // The journal notes the release; the audit log keeps who received which version and why.
+    let source = Some(caller.address().to_string());
+    state
+        .audit(
+            caller.name(),
+            "record.disseminate",
+            &id.to_string(),
+            Outcome::Success,
+            source,
+            json!({"disseminations": released}),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(released)))
 }
 
@@ -47,9 +62,17 @@ async fn disseminations(
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<Vec<Dissemination>>, ApiError> {
     caller.must_work_records()?;
-    Ok(Json(
-        state.store.disseminations(&caller.reader(), id).await?,
-    ))
+    let listed = state
+        .store
+        .disseminations(&caller.reader(), id)
+        .await
+        .map_err(ApiError::from);
+    let listed = state
+        .audit_read(&caller, "record.disseminations", &id.to_string(), listed, |listed| {
+            json!({"entries": listed.len()})
+        })
+        .await?;
+    Ok(Json(listed))
 }
 
 /// Paging of the queue.
@@ -83,7 +106,16 @@ async fn queue(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "limit is 1 to 500"));
     }
-    let queue = state.store.queue(&caller.reader(), limit).await?;
+    let queue = state
+        .store
+        .queue(&caller.reader(), limit)
+        .await
+        .map_err(ApiError::from);
+    let queue = state
+        .audit_read(&caller, "queue.read", "queue", queue, |queue| {
+            json!({"records": queue.iter().map(|(_, view)| shown(view)).collect::<Vec<_>>()})
+        })
+        .await?;
     Ok(Json(
         queue
             .into_iter()

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use humdex_model::{Change, Kind, Seq, State as WorkflowState};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -92,9 +93,15 @@ async fn journal(
         ));
     }
     let head = state.store.journal_head().await?;
-    let (changes, read_to) = state
+    let page = state
         .store
         .journal_for(&caller.reader(), after, limit)
+        .await
+        .map_err(ApiError::from);
+    let (changes, read_to) = state
+        .audit_read(&caller, "journal.read", "journal", page, |(changes, read_to)| {
+            json!({"after": after, "read_to": read_to, "entries": changes.len()})
+        })
         .await?;
     Ok(Json(JournalPage {
         changes,

@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
-use humdex_model::{AuthorizationDefinition, Reader, Role, Username};
+use humdex_audit::Outcome;
+use humdex_model::{AuthorizationDefinition, Reader, RecordView, Role, Username};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,6 +22,43 @@ impl Caller {
     /// The caller as a reader of records: every read and write of records goes through it.
     pub fn reader(&self) -> Reader {
         Reader::new(&self.user)
+    }
+}
+
+/// What the audit log keeps of one record a reader was shown: which version, and which fields and
+/// attachments were withheld from them (so an audit can tell who saw a victim's name).
+pub(crate) fn shown(view: &RecordView) -> Value {
+    match view {
+        RecordView::Full(visible) => json!({
+            "id": visible.record().id,
+            "version": visible.record().version,
+            "withheld": visible.withheld_fields(),
+            "withheld_attachments": visible.withheld_attachments(),
+        }),
+        RecordView::Pointer(pointer) => json!({"id": pointer.id, "pointer": true}),
+    }
+}
+
+impl AppState {
+    /// Audits a read by `caller` of `target` with its outcome and `detail`, before the answer
+    /// goes out: a read that cannot be audited is not answered.
+    pub(crate) async fn audit_read<T>(
+        &self,
+        caller: &Caller,
+        action: &str,
+        target: &str,
+        result: Result<T, ApiError>,
+        detail: impl FnOnce(&T) -> Value,
+    ) -> Result<T, ApiError> {
+        let (outcome, detail) = match &result {
+            Ok(value) => (Outcome::Success, detail(value)),
+            Err(ApiError::NotFound) => (Outcome::Denied, json!({"error": "not_found"})),
+            Err(error) => (Outcome::Failure, json!({"error": error.to_string()})),
+        };
+        let source = Some(caller.address().to_string());
+        self.audit(caller.name(), action, target, outcome, source, detail)
+            .await?;
+        result
     }
 }
 

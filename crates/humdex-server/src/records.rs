@@ -12,12 +12,14 @@ use humdex_model::{
 };
 use humdex_store::{IdempotencyKey, RecordFilter};
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::privileges::shown;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery, JsonBody, if_match, read_body};
@@ -187,6 +189,12 @@ async fn list_records(
     let page = state
         .store
         .records(&caller.reader(), &filter, query.cursor, limit)
+        .await
+        .map_err(ApiError::from);
+    let page = state
+        .audit_read(&caller, "records.list", "records", page, |page| {
+            json!({"records": page.records.iter().map(shown).collect::<Vec<_>>()})
+        })
         .await?;
     Ok(Json(RecordList {
         records: page.records,
@@ -206,7 +214,14 @@ async fn get_record(
     caller: Caller,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Response, ApiError> {
-    let view = state.store.record(&caller.reader(), id).await?;
+    let view = state
+        .store
+        .record(&caller.reader(), id)
+        .await
+        .map_err(ApiError::from);
+    let view = state
+        .audit_read(&caller, "record.read", &id.to_string(), view, shown)
+        .await?;
     let mut response = Json(&view).into_response();
     if let RecordView::Full(visible) = &view {
         let etag = HeaderValue::try_from(format!("\"{}\"", visible.record().version))
@@ -226,9 +241,21 @@ async fn record_versions(
     caller: Caller,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<Vec<VisibleRecord>>, ApiError> {
-    Ok(Json(
-        state.store.record_versions(&caller.reader(), id).await?,
-    ))
+    let versions = state
+        .store
+        .record_versions(&caller.reader(), id)
+        .await
+        .map_err(ApiError::from);
+    let versions = state
+        .audit_read(&caller, "record.versions", &id.to_string(), versions, |versions| {
+            json!({"versions": versions.iter().map(|visible| json!({
+                "version": visible.record().version,
+                "withheld": visible.withheld_fields(),
+                "withheld_attachments": visible.withheld_attachments(),
+            })).collect::<Vec<_>>()})
+        })
+        .await?;
+    Ok(Json(versions))
 }
 
 /// Edits a record. `If-Match` must carry the version edited; a stale one gets `409`.
@@ -354,9 +381,15 @@ async fn download_attachment(
     caller: Caller,
     ApiPath((id, sha256)): ApiPath<(RecordId, String)>,
 ) -> Result<Response, ApiError> {
-    let (attachment, content) = state
+    let download = state
         .store
         .attachment(&caller.reader(), id, &sha256)
+        .await
+        .map_err(ApiError::from);
+    let (attachment, content) = state
+        .audit_read(&caller, "attachment.read", &id.to_string(), download, |(attachment, _)| {
+            json!({"sha256": attachment.sha256, "filename": attachment.filename})
+        })
         .await?;
     // Served as a download and never sniffed, so an uploaded page cannot run in our origin.
     let media_type = HeaderValue::try_from(attachment.media_type)

@@ -11,9 +11,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{AppendHeaders, IntoResponse, Response};
+use humdex_audit::Outcome as AuditOutcome;
 use humdex_model::User;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -99,6 +101,26 @@ async fn settle(
         result,
         "sign-in attempt"
     );
+    let (action, audited) = match attempt.step {
+        Step::Password => ("auth.login", "password"),
+        Step::SecondFactor => ("auth.mfa", "second_factor"),
+    };
+    let verdict = match &outcome {
+        Outcome::Granted { .. } | Outcome::ChallengeIssued(_) => AuditOutcome::Success,
+        Outcome::Refused => AuditOutcome::Failure,
+        Outcome::LockedOut { .. } => AuditOutcome::Denied,
+    };
+    let account = attempt.account.unwrap_or("anonymous");
+    state
+        .audit(
+            account,
+            action,
+            account,
+            verdict,
+            Some(attempt.address.to_string()),
+            json!({"step": audited, "result": result}),
+        )
+        .await?;
     Ok(outcome)
 }
 
@@ -373,6 +395,16 @@ async fn logout(
         return Err(ApiError::InsufficientScope);
     };
     state.store.end_session(token_hash).await?;
+    state
+        .audit(
+            caller.name(),
+            "auth.logout",
+            caller.name(),
+            AuditOutcome::Success,
+            Some(caller.address().to_string()),
+            json!({}),
+        )
+        .await?;
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     Ok((
         StatusCode::NO_CONTENT,

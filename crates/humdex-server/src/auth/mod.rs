@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
+use crate::http::extract::ClientAddress;
 use crate::http::error::ApiError;
 
 pub use tokens::Scope;
@@ -134,9 +135,16 @@ pub struct Caller {
     /// Who they are.
     pub user: User,
     credential: Credential,
+    /// Where the request came from, for the audit log.
+    address: ClientAddress,
 }
 
 impl Caller {
+    /// Where the request came from.
+    pub fn address(&self) -> &ClientAddress {
+        &self.address
+    }
+
     /// The caller's username, as the journal names actors.
     pub fn name(&self) -> &str {
         self.user.username.as_str()
@@ -168,15 +176,6 @@ impl Caller {
         }
     }
 
-    /// Partners see only the records they submitted: for them, their own name.
-    pub fn only_own_records(&self) -> Option<&str> {
-        (self.user.role == Role::Partner).then(|| self.name())
-    }
-
-    /// Whether the caller may see a record created by `creator`.
-    pub fn may_read_record_of(&self, creator: &str) -> bool {
-        self.only_own_records().is_none_or(|own| own == creator)
-    }
 
     /// Fails unless the caller may use `scope`: sessions may use every scope, API tokens only
     /// theirs. The extractor already checks the scope each route needs (see
@@ -250,7 +249,7 @@ impl FromRequestParts<AppState> for Caller {
             .extensions
             .get::<MatchedPath>()
             .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
-        match presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)? {
+        let caller = match presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)? {
             Presented::Bearer(token) if token.starts_with(API_TOKEN_PREFIX) => {
                 api_token_caller(state, &token, &parts.method, route).await
             }
@@ -258,7 +257,11 @@ impl FromRequestParts<AppState> for Caller {
             Presented::Cookie(token) => {
                 session_caller(state, &token, route, Some((&parts.method, &parts.headers))).await
             }
-        }
+        }?;
+        Ok(Caller {
+            address: ClientAddress::from_parts(parts),
+            ..caller
+        })
     }
 }
 
@@ -302,6 +305,7 @@ async fn session_caller(
             token_hash,
             must_enrol_mfa,
         },
+        address: ClientAddress(None),
     })
 }
 
@@ -332,6 +336,7 @@ async fn api_token_caller(
             scopes: tokens::parse_scopes(&grant.token.scopes),
             id: grant.token.id,
         },
+        address: ClientAddress(None),
     };
     match tokens::TokenRule::of(method, route) {
         tokens::TokenRule::Open => {}

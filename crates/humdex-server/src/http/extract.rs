@@ -129,12 +129,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Self(
+        Ok(Self::from_parts(parts))
+    }
+}
+
+impl ClientAddress {
+    /// The address of the connection a request came on, when the server was given it.
+    pub(crate) fn from_parts(parts: &Parts) -> Self {
+        Self(
             parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|ConnectInfo(address)| address.ip()),
-        ))
+        )
     }
 }
 

@@ -562,3 +562,49 @@ fn no_user_sees_a_value_above_their_clearance_and_more_clearance_sees_more() {
         })
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_audit_log_keeps_who_saw_which_fields_and_who_failed_to_sign_in() {
+    for node in nodes().await {
+        let ana = node.login("ana").await;
+        let ben = node.login("ben").await;
+        let id = node.create(&ana, "Passport taken").await;
+        get(&node, &ben, &format!("/api/v1/records/{id}")).await;
+        get(&node, &ben, "/api/v1/records/0190b3c2-0000-7000-8000-000000000000").await;
+        let refused = node
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": "ben", "password": "wrong"})),
+                &[],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+
+        let admin = node.login("admin").await;
+        let log = get(&node, &admin, "/api/v1/audit/entries?limit=1000").await;
+        assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+        let entries = log.body["entries"].as_array().unwrap();
+        let find = |action: &str, actor: &str| {
+            entries
+                .iter()
+                .filter(|entry| entry["action"] == action && entry["actor"] == actor)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let reads = find("record.read", "ben");
+        assert_eq!(reads.len(), 2, "{}: {reads:?}", node.backend);
+        assert_eq!(reads[0]["target"], id.as_str());
+        assert_eq!(reads[0]["outcome"], "success");
+        assert_eq!(reads[0]["detail"]["withheld"], json!(["victim_name"]));
+        assert_eq!(reads[1]["outcome"], "denied");
+        let created = find("record_created", "ana");
+        assert_eq!(created.len(), 1);
+        assert_eq!(created[0]["target"], id.as_str());
+        let logins = find("auth.login", "ben");
+        let outcomes: Vec<&str> = logins.iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes, ["success", "failure"]);
+        assert!(logins.iter().all(|entry| entry["source"] == "unknown"));
+    }
+}
