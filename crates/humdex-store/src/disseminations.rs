@@ -132,7 +132,13 @@ impl Store {
                         released.push(dissemination);
                     }
                     let subject = id.to_string();
-                    let seq = journal::append(
+                    // The audit keeps who received which version, why, and under what code.
+                    let detail = serde_json::Map::from_iter([
+                        ("recipients".to_owned(), release.to.iter().map(ToString::to_string).collect()),
+                        ("purpose".to_owned(), release.purpose.clone().into()),
+                        ("handling_code".to_owned(), release.handling_code.as_str().into()),
+                    ]);
+                    let seq = journal::append_with_detail(
                         connection,
                         Entry {
                             change: ChangeKind::RecordDisseminated,
@@ -146,6 +152,7 @@ impl Store {
                             label: record.label.as_ref(),
                             previous_label: record.label.as_ref(),
                         },
+                        detail,
                     )
                     .await?;
                     Ok(Written { output: released, last_seq: Some(seq) })

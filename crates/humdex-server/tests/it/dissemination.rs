@@ -96,6 +96,20 @@ async fn a_release_reaches_its_recipients_queues_and_is_listed() {
             .unwrap()
             .clone();
         assert_eq!(last["change"], "record_disseminated");
+
+        let log = node.call(Method::GET, "/api/v1/audit/entries?limit=1000", Some(&admin), None, &[]).await;
+        let release = log.body["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["action"] == "record_disseminated")
+            .unwrap_or_else(|| panic!("the release is audited: {}", log.body));
+        assert_eq!(release["actor"], "ana");
+        assert_eq!(release["target"], id.as_str());
+        assert_eq!(release["detail"]["version"], 1);
+        assert_eq!(release["detail"]["recipients"], json!(["user:sam", "pool:labour"]));
+        assert_eq!(release["detail"]["purpose"], "labour inspection lead");
+        assert_eq!(release["detail"]["handling_code"], "TLP:AMBER");
     }
 }
 
