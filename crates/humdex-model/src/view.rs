@@ -352,7 +352,11 @@ mod tests {
         assert!(writer.check_patch(&record, &patch).is_err());
         let patch: RecordPatch = serde_json::from_str(r#"{"label": "LE|NGO"}"#).unwrap();
         let denied = writer.check_patch(&record, &patch).unwrap_err();
-        assert_eq!(denied.field.as_deref(), Some("label"), "relabelling needs full sight");
+        assert_eq!(
+            denied.field.as_deref(),
+            Some("label"),
+            "relabelling needs full sight"
+        );
         let open = self::record(r#"{"kind": "report", "title": "t", "label": "LE"}"#);
         assert!(writer.check_patch(&open, &patch).is_ok());
     }

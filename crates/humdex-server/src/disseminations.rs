@@ -12,10 +12,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::privileges::shown;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery, JsonBody};
+use crate::privileges::shown;
 
 /// Releases the record's current version to users and pools, for a purpose and under a
 /// handling code. Every recipient must be able to read the record; each sees only the fields
@@ -55,9 +55,13 @@ async fn disseminations(
         .await
         .map_err(ApiError::from);
     let listed = state
-        .audit_read(&caller, "record.disseminations", &id.to_string(), listed, |listed| {
-            json!({"entries": listed.len()})
-        })
+        .audit_read(
+            &caller,
+            "record.disseminations",
+            &id.to_string(),
+            listed,
+            |listed| json!({"entries": listed.len()}),
+        )
         .await?;
     Ok(Json(listed))
 }

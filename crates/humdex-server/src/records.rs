@@ -19,10 +19,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::privileges::shown;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery, JsonBody, if_match, read_body};
+use crate::privileges::shown;
 
 /// What a write answers.
 #[derive(Serialize, ToSchema)]
@@ -192,9 +192,13 @@ async fn list_records(
         .await
         .map_err(ApiError::from);
     let page = state
-        .audit_read(&caller, "records.list", "records", page, |page| {
-            json!({"records": page.records.iter().map(shown).collect::<Vec<_>>()})
-        })
+        .audit_read(
+            &caller,
+            "records.list",
+            "records",
+            page,
+            |page| json!({"records": page.records.iter().map(shown).collect::<Vec<_>>()}),
+        )
         .await?;
     Ok(Json(RecordList {
         records: page.records,
@@ -247,13 +251,19 @@ async fn record_versions(
         .await
         .map_err(ApiError::from);
     let versions = state
-        .audit_read(&caller, "record.versions", &id.to_string(), versions, |versions| {
-            json!({"versions": versions.iter().map(|visible| json!({
+        .audit_read(
+            &caller,
+            "record.versions",
+            &id.to_string(),
+            versions,
+            |versions| {
+                json!({"versions": versions.iter().map(|visible| json!({
                 "version": visible.record().version,
                 "withheld": visible.withheld_fields(),
                 "withheld_attachments": visible.withheld_attachments(),
             })).collect::<Vec<_>>()})
-        })
+            },
+        )
         .await?;
     Ok(Json(versions))
 }
@@ -387,9 +397,13 @@ async fn download_attachment(
         .await
         .map_err(ApiError::from);
     let (attachment, content) = state
-        .audit_read(&caller, "attachment.read", &id.to_string(), download, |(attachment, _)| {
-            json!({"sha256": attachment.sha256, "filename": attachment.filename})
-        })
+        .audit_read(
+            &caller,
+            "attachment.read",
+            &id.to_string(),
+            download,
+            |(attachment, _)| json!({"sha256": attachment.sha256, "filename": attachment.filename}),
+        )
         .await?;
     // Served as a download and never sniffed, so an uploaded page cannot run in our origin.
     let media_type = HeaderValue::try_from(attachment.media_type)

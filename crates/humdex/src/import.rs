@@ -112,7 +112,7 @@ pub async fn import(
             (
                 number,
                 store
-                    .create_record(&writer, record, Channel::Import, Some(key), now)
+                    .create_record(writer, record, Channel::Import, Some(key), now)
                     .await,
             )
         })

@@ -28,8 +28,8 @@ use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
-use crate::http::extract::ClientAddress;
 use crate::http::error::ApiError;
+use crate::http::extract::ClientAddress;
 
 pub use tokens::Scope;
 
@@ -175,7 +175,6 @@ impl Caller {
             Err(ApiError::Forbidden("only admins can do this".to_owned()))
         }
     }
-
 
     /// Fails unless the caller may use `scope`: sessions may use every scope, API tokens only
     /// theirs. The extractor already checks the scope each route needs (see

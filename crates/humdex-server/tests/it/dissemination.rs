@@ -97,7 +97,15 @@ async fn a_release_reaches_its_recipients_queues_and_is_listed() {
             .clone();
         assert_eq!(last["change"], "record_disseminated");
 
-        let log = node.call(Method::GET, "/api/v1/audit/entries?limit=1000", Some(&admin), None, &[]).await;
+        let log = node
+            .call(
+                Method::GET,
+                "/api/v1/audit/entries?limit=1000",
+                Some(&admin),
+                None,
+                &[],
+            )
+            .await;
         let release = log.body["entries"]
             .as_array()
             .unwrap()
@@ -107,7 +115,10 @@ async fn a_release_reaches_its_recipients_queues_and_is_listed() {
         assert_eq!(release["actor"], "ana");
         assert_eq!(release["target"], id.as_str());
         assert_eq!(release["detail"]["version"], 1);
-        assert_eq!(release["detail"]["recipients"], json!(["user:sam", "pool:labour"]));
+        assert_eq!(
+            release["detail"]["recipients"],
+            json!(["user:sam", "pool:labour"])
+        );
         assert_eq!(release["detail"]["purpose"], "labour inspection lead");
         assert_eq!(release["detail"]["handling_code"], "TLP:AMBER");
     }

@@ -442,6 +442,7 @@ fn secret(record: usize, field: usize) -> String {
     format!("secret{record}x{field}q")
 }
 
+#[expect(clippy::unwrap_used, reason = "the strategy makes valid labels")]
 fn satisfied(label: &Option<String>, held: &BTreeSet<&str>) -> bool {
     let authorizations: Authorizations = held.iter().copied().collect();
     label.as_deref().is_none_or(|label| {
@@ -452,6 +453,11 @@ fn satisfied(label: &Option<String>, held: &BTreeSet<&str>) -> bool {
 }
 
 /// Every response body each user gets from every read path; and the secrets it shows.
+#[expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "property-test helpers fail the test loudly"
+)]
 async fn run_case(node: &Node, case: &Case) -> Vec<BTreeSet<String>> {
     let admin = node.login("admin").await;
     let mut ids = Vec::new();
@@ -570,7 +576,12 @@ async fn the_audit_log_keeps_who_saw_which_fields_and_who_failed_to_sign_in() {
         let ben = node.login("ben").await;
         let id = node.create(&ana, "Passport taken").await;
         get(&node, &ben, &format!("/api/v1/records/{id}")).await;
-        get(&node, &ben, "/api/v1/records/0190b3c2-0000-7000-8000-000000000000").await;
+        get(
+            &node,
+            &ben,
+            "/api/v1/records/0190b3c2-0000-7000-8000-000000000000",
+        )
+        .await;
         let refused = node
             .call(
                 Method::POST,
@@ -603,7 +614,10 @@ async fn the_audit_log_keeps_who_saw_which_fields_and_who_failed_to_sign_in() {
         assert_eq!(created.len(), 1);
         assert_eq!(created[0]["target"], id.as_str());
         let logins = find("auth.login", "ben");
-        let outcomes: Vec<&str> = logins.iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+        let outcomes: Vec<&str> = logins
+            .iter()
+            .map(|e| e["outcome"].as_str().unwrap())
+            .collect();
         assert_eq!(outcomes, ["success", "failure"]);
         assert!(logins.iter().all(|entry| entry["source"] == "unknown"));
     }
