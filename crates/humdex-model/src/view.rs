@@ -23,6 +23,8 @@ pub struct Reader {
     authorizations: Authorizations,
     /// Partners see only the records they submitted.
     own_records_only: bool,
+    /// Where they are reading from, for the audit log.
+    address: Option<String>,
 }
 
 /// How much of a record a reader may see.
@@ -43,7 +45,21 @@ impl Reader {
             name: user.username.as_str().to_owned(),
             authorizations: user.authorizations.iter().map(String::as_str).collect(),
             own_records_only: user.role == Role::Partner,
+            address: None,
         }
+    }
+
+    /// The reader, reading from `address` (a client's network address).
+    pub fn at_address(self, address: impl Into<String>) -> Self {
+        Self {
+            address: Some(address.into()),
+            ..self
+        }
+    }
+
+    /// Where the reader is reading from, when known.
+    pub fn address(&self) -> Option<&str> {
+        self.address.as_deref()
     }
 
     /// The reader's username, as the journal names actors.

@@ -21,7 +21,7 @@ use crate::http::extract::{ApiPath, JsonBody};
 impl Caller {
     /// The caller as a reader of records: every read and write of records goes through it.
     pub fn reader(&self) -> Reader {
-        Reader::new(&self.user)
+        Reader::new(&self.user).at_address(self.address().to_string())
     }
 }
 

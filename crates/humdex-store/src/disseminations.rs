@@ -151,6 +151,7 @@ impl Store {
                             previous_state: Some(record.state),
                             label: record.label.as_ref(),
                             previous_label: record.label.as_ref(),
+                            source: releaser.address(),
                         },
                         detail,
                     )

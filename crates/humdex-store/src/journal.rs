@@ -23,6 +23,8 @@ pub(crate) struct Entry<'a> {
     pub previous_state: Option<State>,
     pub label: Option<&'a Label>,
     pub previous_label: Option<&'a Label>,
+    /// The client's address, when the change came over the network.
+    pub source: Option<&'a str>,
 }
 
 impl<'a> Entry<'a> {
@@ -45,6 +47,7 @@ impl<'a> Entry<'a> {
             previous_state: None,
             label: None,
             previous_label: None,
+            source: None,
         }
     }
 }
@@ -102,8 +105,7 @@ pub(crate) async fn append_with_detail(
         action: entry.change.as_str().to_owned(),
         target: entry.subject.to_owned(),
         outcome: Outcome::Success,
-        // The client's address does not reach the store yet.
-        source: None,
+        source: entry.source.map(str::to_owned),
         detail: Value::Object(detail),
     };
     audit::append_in(connection, &audited).await?;

@@ -162,7 +162,7 @@ async fn save_change(
     mut record: Record,
     previous: &Record,
     change: ChangeKind,
-    actor: &str,
+    writer: &Reader,
     at: Timestamp,
 ) -> Result<Written<i64>> {
     record.version = previous.version + 1;
@@ -197,13 +197,14 @@ async fn save_change(
             change,
             subject: &id,
             version: record.version,
-            actor,
+            actor: writer.name(),
             at,
             kind: Some(record.kind),
             state: Some(record.state),
             previous_state: Some(previous.state),
             label: record.label.as_ref(),
             previous_label: previous.label.as_ref(),
+            source: writer.address(),
         },
     )
     .await?;
@@ -304,6 +305,7 @@ impl Store {
                         previous_state: None,
                         label: record.label.as_ref(),
                         previous_label: None,
+                        source: writer.address(),
                     })
                     .await?;
                     if let Some(key) = idempotency {
@@ -454,7 +456,7 @@ impl Store {
                     };
                     let mut record = previous.clone();
                     patch.apply(&mut record)?;
-                    save_change(connection, record, &previous, change, writer.name(), now).await
+                    save_change(connection, record, &previous, change, &writer, now).await
                 })
             }))
             .await
@@ -500,7 +502,7 @@ impl Store {
                         record,
                         &previous,
                         ChangeKind::RecordTransitioned,
-                        actor.name(),
+                        &actor,
                         now,
                     )
                     .await
@@ -538,7 +540,7 @@ impl Store {
                         record,
                         &previous,
                         ChangeKind::RecordClaimed,
-                        actor.name(),
+                        &actor,
                         now,
                     )
                     .await
@@ -591,7 +593,7 @@ impl Store {
                     let mut record = previous.clone();
                     record.attachments.push(attachment.clone());
                     let written =
-                        save_change(connection, record, &previous, ChangeKind::AttachmentAdded, actor.name(), now).await?;
+                        save_change(connection, record, &previous, ChangeKind::AttachmentAdded, &actor, now).await?;
                     Ok(Written { output: (attachment, written.output), last_seq: written.last_seq })
                 })
             }))

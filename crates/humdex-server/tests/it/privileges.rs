@@ -613,6 +613,10 @@ async fn the_audit_log_keeps_who_saw_which_fields_and_who_failed_to_sign_in() {
         let created = find("record_created", "ana");
         assert_eq!(created.len(), 1);
         assert_eq!(created[0]["target"], id.as_str());
+        assert_eq!(
+            created[0]["source"], "unknown",
+            "changes keep where they came from"
+        );
         let logins = find("auth.login", "ben");
         let outcomes: Vec<&str> = logins
             .iter()
