@@ -3,10 +3,11 @@
 //! `humdex-audit`'s; this module only keeps rows and fetches the O(log n) of them each operation
 //! needs, in one query.
 //!
-//! Appends run inside the writer's transactions ([`append_in`]), so an audited change and its
-//! entry commit together, and the writer serialises them: on SQLite by being the only writer, on
-//! PostgreSQL by the advisory lock each batch takes first (see `writer`). That is what makes the
-//! log's size, read inside the transaction, the next entry's index.
+//! Appends are queued inside the writer's transactions ([`append_in`]) and sealed into the tree
+//! at the end of each batch ([`seal`]), so an audited change and its entry commit together, and
+//! the writer serialises them: on SQLite by being the only writer, on PostgreSQL by the advisory
+//! lock each batch takes first (see `writer`). That is what makes the log's size, read inside
+//! the transaction, the next entry's index.
 
 use std::collections::HashMap;
 
@@ -117,39 +118,102 @@ async fn fetch_nodes(
         .collect()
 }
 
-/// Appends `entry` to the log inside the caller's transaction and answers its index.
-///
-/// The caller must hold the writer's connection (see the module's introduction). Costs four
-/// statements: the size, the frontier's O(log n) nodes, the entry, and the nodes it completes.
-pub(crate) async fn append_in(connection: &mut AnyConnection, entry: &AuditEntry) -> Result<u64> {
+/// Queues `entry` for the log inside the caller's transaction: one statement. The writer seals
+/// the queue into the tree before the transaction commits ([`seal`]), so an audited change and
+/// its entry still commit together, but the tree is extended once per batch, not per entry.
+pub(crate) async fn append_in(connection: &mut AnyConnection, entry: &AuditEntry) -> Result<()> {
     let leaf = String::from_utf8(entry.to_leaf_bytes().map_err(corrupt)?).map_err(corrupt)?;
-    let index = size(connection).await?;
-    let stored = fetch_nodes(connection, &Frontier::nodes_for(index)).await?;
-    let mut frontier =
-        Frontier::restore(index, |node| stored.get(&node).copied()).map_err(corrupt)?;
-    let completed = frontier
-        .append(leaf_hash(leaf.as_bytes()))
-        .map_err(corrupt)?;
-    sqlx::query("INSERT INTO audit_entries (entry_index, leaf, at_ms) VALUES ($1, $2, $3)")
-        .bind(to_db(index)?)
+    sqlx::query("INSERT INTO audit_pending (leaf, at_ms) VALUES ($1, $2)")
         .bind(&leaf)
         .bind(entry.at.as_millisecond())
-        .execute(&mut *connection)
+        .execute(connection)
         .await?;
-    let values = (0..completed.len())
-        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!("INSERT INTO audit_nodes (level, node_index, hash) VALUES {values}");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (node, hash) in completed {
-        query = query
-            .bind(i64::from(node.level))
-            .bind(to_db(node.index)?)
-            .bind(hash.to_vec());
+    Ok(())
+}
+
+/// Rows per multi-row insert: well within both backends' limits on parameters.
+const ROWS_PER_INSERT: usize = 300;
+
+/// Inserts `rows` of three values each into `table (columns)`, a few hundred rows a statement.
+async fn insert_rows(
+    connection: &mut AnyConnection,
+    table: &str,
+    rows: Vec<(i64, i64, RowValue)>,
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} VALUES {values}"
+        )));
+        for (first, second, third) in chunk {
+            query = query.bind(*first).bind(*second);
+            query = match third {
+                RowValue::Text(text) => query.bind(text.clone()),
+                RowValue::Bytes(bytes) => query.bind(bytes.clone()),
+            };
+        }
+        query.execute(&mut *connection).await?;
     }
-    query.execute(connection).await?;
-    Ok(index)
+    Ok(())
+}
+
+/// The third column of a row [`insert_rows`] writes.
+enum RowValue {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// Moves the entries queued in this transaction into the log, in the order they were queued,
+/// and stores the tree nodes they complete. The writer calls it last in every batch, while it
+/// holds the write lock (on PostgreSQL, the advisory lock), which is what makes the log's size,
+/// read here, the next entry's index.
+pub(crate) async fn seal(connection: &mut AnyConnection) -> Result<()> {
+    let queued = sqlx::query("SELECT leaf, at_ms FROM audit_pending ORDER BY id")
+        .fetch_all(&mut *connection)
+        .await?;
+    if queued.is_empty() {
+        return Ok(());
+    }
+    let first = size(connection).await?;
+    let stored = fetch_nodes(connection, &Frontier::nodes_for(first)).await?;
+    let mut frontier =
+        Frontier::restore(first, |node| stored.get(&node).copied()).map_err(corrupt)?;
+    let mut entries = Vec::with_capacity(queued.len());
+    let mut nodes = Vec::with_capacity(2 * queued.len());
+    for (offset, row) in (0..).zip(&queued) {
+        let leaf: String = row.try_get("leaf")?;
+        for (node, hash) in frontier
+            .append(leaf_hash(leaf.as_bytes()))
+            .map_err(corrupt)?
+        {
+            nodes.push((
+                i64::from(node.level),
+                to_db(node.index)?,
+                RowValue::Bytes(hash.to_vec()),
+            ));
+        }
+        entries.push((
+            to_db(first + offset)?,
+            row.try_get("at_ms")?,
+            RowValue::Text(leaf),
+        ));
+    }
+    // Column order as the migration declares them: (entry_index, leaf, at_ms) would put the
+    // text in the middle, so name the columns.
+    insert_rows(
+        connection,
+        "audit_entries (entry_index, at_ms, leaf)",
+        entries,
+    )
+    .await?;
+    insert_rows(connection, "audit_nodes (level, node_index, hash)", nodes).await?;
+    sqlx::query("DELETE FROM audit_pending")
+        .execute(connection)
+        .await?;
+    Ok(())
 }
 
 /// Reads a stored checkpoint, checking that its note is for the size its row claims.
@@ -218,15 +282,15 @@ impl Store {
     ///
     /// Changes that the journal records are audited by the store itself, in the same
     /// transaction; this is for everything else worth auditing, such as reads and sign-ins.
-    pub async fn append_audit(&self, entry: AuditEntry) -> Result<u64> {
+    pub async fn append_audit(&self, entry: AuditEntry) -> Result<()> {
         self.inner
             .writer
             .write(Box::new(move |connection| {
                 let entry = entry.clone();
                 Box::pin(async move {
-                    let index = append_in(connection, &entry).await?;
+                    append_in(connection, &entry).await?;
                     Ok(Written {
-                        output: index,
+                        output: (),
                         last_seq: None,
                     })
                 })

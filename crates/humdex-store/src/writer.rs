@@ -235,6 +235,9 @@ async fn run_batch(
             }
         }
     }
+    crate::audit::seal(&mut transaction)
+        .await
+        .map_err(|error| error.to_string())?;
     transaction.commit().await.map_err(failed)?;
     Ok(Some(last_seq))
 }

@@ -23,3 +23,11 @@ CREATE TABLE audit_checkpoints (
     size INTEGER PRIMARY KEY,
     note TEXT NOT NULL
 );
+
+-- Entries queued by the writes of one batch; the writer seals them into the log, in this order,
+-- before the batch commits, so the table is empty outside a batch's transaction.
+CREATE TABLE audit_pending (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    leaf TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
