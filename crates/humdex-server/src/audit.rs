@@ -27,7 +27,7 @@ use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{ApiQuery, ClientAddress};
+use crate::http::extract::ApiQuery;
 use crate::{AppState, Clock};
 
 /// How often the node signs a checkpoint, if the log has grown.
@@ -164,12 +164,11 @@ impl AppState {
     async fn audited_read<T>(
         &self,
         caller: &Caller,
-        address: ClientAddress,
         endpoint: &str,
         mut detail: Value,
         read: impl Future<Output = Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
-        let source = address.0.map(|_| address.to_string());
+        let source = Some(caller.address().to_string());
         let (outcome, result) = match caller.must_be_admin() {
             Err(denied) => (Outcome::Denied, Err(denied)),
             Ok(()) => {
@@ -245,7 +244,6 @@ impl CheckpointView {
 async fn checkpoint(
     State(state): State<AppState>,
     caller: Caller,
-    address: ClientAddress,
 ) -> Result<Json<CheckpointView>, ApiError> {
     let read = async {
         let auditor = &state.auditor;
@@ -257,7 +255,7 @@ async fn checkpoint(
     };
     let endpoint = "/api/v1/audit/checkpoint";
     let view = state
-        .audited_read(&caller, address, endpoint, json!({}), read)
+        .audited_read(&caller, endpoint, json!({}), read)
         .await?;
     Ok(Json(view))
 }
@@ -308,7 +306,6 @@ impl From<AuditInclusionProof> for InclusionProofView {
 async fn inclusion_proof(
     State(state): State<AppState>,
     caller: Caller,
-    address: ClientAddress,
     ApiQuery(query): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionProofView>, ApiError> {
     let detail = json!(query);
@@ -318,9 +315,7 @@ async fn inclusion_proof(
         Ok(state.store.audit_inclusion_proof(index, size).await?)
     };
     let endpoint = "/api/v1/audit/proof/inclusion";
-    let proof = state
-        .audited_read(&caller, address, endpoint, detail, read)
-        .await?;
+    let proof = state.audited_read(&caller, endpoint, detail, read).await?;
     Ok(Json(proof.into()))
 }
 
@@ -357,7 +352,6 @@ pub struct ConsistencyProofView {
 async fn consistency_proof(
     State(state): State<AppState>,
     caller: Caller,
-    address: ClientAddress,
     ApiQuery(query): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProofView>, ApiError> {
     let detail = json!(query);
@@ -372,9 +366,7 @@ async fn consistency_proof(
         })
     };
     let endpoint = "/api/v1/audit/proof/consistency";
-    let proof = state
-        .audited_read(&caller, address, endpoint, detail, read)
-        .await?;
+    let proof = state.audited_read(&caller, endpoint, detail, read).await?;
     Ok(Json(proof))
 }
 
@@ -455,7 +447,6 @@ pub struct AuditEntries {
 async fn entries(
     State(state): State<AppState>,
     caller: Caller,
-    address: ClientAddress,
     ApiQuery(query): ApiQuery<EntriesQuery>,
 ) -> Result<Json<AuditEntries>, ApiError> {
     let detail = json!(query);
@@ -469,9 +460,7 @@ async fn entries(
         Ok(state.store.audit_entries(from, limit).await?)
     };
     let endpoint = "/api/v1/audit/entries";
-    let entries = state
-        .audited_read(&caller, address, endpoint, detail, read)
-        .await?;
+    let entries = state.audited_read(&caller, endpoint, detail, read).await?;
     Ok(Json(AuditEntries {
         entries: entries.into_iter().map(AuditEntryView::from).collect(),
     }))
