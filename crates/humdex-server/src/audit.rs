@@ -132,6 +132,16 @@ async fn sign_checkpoints(store: Store, key: AuditKey, origin: String, clock: Cl
     }
 }
 
+/// How an audited request ended: refused for want of privilege (`denied`, which includes a
+/// record that does not exist for the caller), failed otherwise, or answered.
+pub(crate) fn outcome_of<T>(result: &Result<T, ApiError>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Success,
+        Err(ApiError::NotFound | ApiError::Forbidden(_)) => Outcome::Denied,
+        Err(_) => Outcome::Failure,
+    }
+}
+
 impl AppState {
     /// Appends an entry to the audit log, timed by the node's clock, and returns once it is
     /// durable. For what the journal does not see, such as record reads and sign-ins; `source` is
@@ -169,17 +179,11 @@ impl AppState {
         read: impl Future<Output = Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
         let source = Some(caller.address().to_string());
-        let (outcome, result) = match caller.must_be_admin() {
-            Err(denied) => (Outcome::Denied, Err(denied)),
-            Ok(()) => {
-                let result = read.await;
-                let outcome = match &result {
-                    Ok(_) => Outcome::Success,
-                    Err(_) => Outcome::Failure,
-                };
-                (outcome, result)
-            }
+        let result = match caller.must_be_admin() {
+            Ok(()) => read.await,
+            Err(denied) => Err(denied),
         };
+        let outcome = outcome_of(&result);
         if let (Err(error), Value::Object(members)) = (&result, &mut detail) {
             members.insert("error".to_owned(), error.to_string().into());
         }

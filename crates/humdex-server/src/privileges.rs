@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
-use humdex_audit::Outcome;
 use humdex_model::{AuthorizationDefinition, Reader, RecordView, Role, Username};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -14,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::audit::outcome_of;
 use crate::auth::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, JsonBody};
@@ -50,10 +50,10 @@ impl AppState {
         result: Result<T, ApiError>,
         detail: impl FnOnce(&T) -> Value,
     ) -> Result<T, ApiError> {
-        let (outcome, detail) = match &result {
-            Ok(value) => (Outcome::Success, detail(value)),
-            Err(ApiError::NotFound) => (Outcome::Denied, json!({"error": "not_found"})),
-            Err(error) => (Outcome::Failure, json!({"error": error.to_string()})),
+        let outcome = outcome_of(&result);
+        let detail = match &result {
+            Ok(value) => detail(value),
+            Err(error) => json!({"error": error.to_string()}),
         };
         let source = Some(caller.address().to_string());
         self.audit(caller.name(), action, target, outcome, source, detail)
