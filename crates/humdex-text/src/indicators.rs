@@ -1,0 +1,1 @@
+//! Trafficking indicators: a lexicon of words, phrases and emoji with categories and weights.

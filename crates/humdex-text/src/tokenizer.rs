@@ -1,0 +1,1 @@
+//! A port of spaCy's English tokenizer.
