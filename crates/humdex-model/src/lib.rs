@@ -11,6 +11,7 @@ mod error;
 mod field;
 mod journal;
 mod label;
+mod mention;
 mod record;
 mod user;
 mod view;
@@ -21,6 +22,7 @@ pub use error::{Denied, InvalidInput, Result};
 pub use field::{Field, FieldJson, FieldName, FieldValue, Location, ValueType};
 pub use journal::{Change, ChangeKind, Seq};
 pub use label::{AuthorizationDefinition, Label, LabelError};
+pub use mention::{EntityKind, IndicatorMention, Mention, TextPart};
 pub use record::{
     Attachment, Channel, Credibility, Kind, NewRecord, Priority, Record, RecordId, RecordPatch,
     Reliability, Source,

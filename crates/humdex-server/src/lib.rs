@@ -1,6 +1,6 @@
 //! The Humdex HTTP API over axum: sign-in, sessions, second factors, lockout and API tokens
 //! ([`auth`]), with CSRF protection, security headers and rate limits; record intake, reads, edits and
-//! workflow ([`records`]), analyst pools, the journal and the dashboard, the tamper-evident audit
+//! workflow ([`records`]), the entities text analysis finds in them, analyst pools, the journal and the dashboard, the tamper-evident audit
 //! log's checkpoints, proofs and entries (signed with an [`AuditKey`]), and the OpenAPI
 //! description generated from the handlers at `/api/v1/openapi.json`.
 //!
@@ -8,6 +8,7 @@
 //! [`ApiError`]. Rules belong in `humdex-model` and `humdex-store`, not here.
 #![warn(missing_docs)]
 
+mod analysis;
 mod audit;
 pub mod auth;
 mod csrf;
@@ -50,6 +51,11 @@ pub struct Config {
     /// The key that signs the audit log's checkpoints. The default is a fresh random key, which
     /// suits tests; `humdex serve` loads the node's key from its file.
     pub audit_key: AuditKey,
+    /// The region (ISO 3166 alpha-2) of phone numbers written without a country code, unless a
+    /// record's `phone_region` field says otherwise.
+    pub phone_region: Option<String>,
+    /// An admin's trafficking-indicator lexicon (TOML), added to the built-in one.
+    pub indicator_lexicon: Option<String>,
 }
 
 impl Default for Config {
@@ -62,6 +68,8 @@ impl Default for Config {
                 per_minute: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
             },
             audit_key: AuditKey::random(),
+            phone_region: Some("US".to_owned()),
+            indicator_lexicon: None,
         }
     }
 }
@@ -83,6 +91,7 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 pub struct AppState {
     store: Store,
     state_counts: ProjectionRunner,
+    analysis: ProjectionRunner,
     clock: Clock,
     /// A hash to verify against when the username is unknown, so that sign-in takes as long
     /// whether or not the user exists.
@@ -102,10 +111,20 @@ impl AppState {
             store.clone(),
             Arc::new(StateCountsProjection::new(store.clone())),
         );
+        let analyzer = analysis::analyzer(config.indicator_lexicon.as_deref())?;
+        let analysis = ProjectionRunner::spawn(
+            store.clone(),
+            Arc::new(analysis::AnalysisProjection::new(
+                store.clone(),
+                analyzer,
+                config.phone_region.clone(),
+            )),
+        );
         let auditor = audit::Auditor::start(&store, config.audit_key.clone(), clock.clone());
         Ok(Self {
             store,
             state_counts,
+            analysis,
             auth_limiter: ratelimit::Limiter::new(config.auth_rate_limit, clock.clone()),
             auditor,
             clock,
@@ -132,6 +151,11 @@ impl AppState {
     pub fn state_counts(&self) -> &ProjectionRunner {
         &self.state_counts
     }
+
+    /// The text-analysis projection, to wait on in tests.
+    pub fn analysis(&self) -> &ProjectionRunner {
+        &self.analysis
+    }
 }
 
 #[derive(OpenApi)]
@@ -143,6 +167,7 @@ impl AppState {
         (name = "users", description = "Accounts and the second-factor policy, for admins"),
         (name = "tokens", description = "API tokens for machines"),
         (name = "records", description = "Reports and requests"),
+        (name = "analysis", description = "Entities and trafficking indicators found in records' text"),
         (name = "workflow", description = "Workflow moves, assignment and pools"),
         (name = "journal", description = "The journal, counters and health"),
         (name = "audit", description = "The tamper-evident audit log: signed checkpoints, proofs and entries, for admins"),
@@ -172,6 +197,7 @@ pub fn app(state: AppState) -> Router {
         .merge(privileges::routes())
         .merge(audit::routes())
         .merge(disseminations::routes())
+        .merge(analysis::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router

@@ -49,6 +49,9 @@ pub enum Error {
     /// A stored document failed to parse: the store was changed behind Humdex's back.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A projection could not derive its state from the journal.
+    #[error("projection: {0}")]
+    Projection(String),
     /// The writer task has stopped, so nothing can be written.
     #[error("the store's writer has stopped")]
     WriterStopped,

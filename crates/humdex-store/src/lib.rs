@@ -14,6 +14,7 @@
 //! outside the database.
 #![warn(missing_docs)]
 
+mod analyses;
 mod audit;
 mod connect;
 mod disseminations;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use sqlx::AnyPool;
 use tokio::sync::watch;
 
+pub use analyses::{RecordAnalysis, VisibleAnalysis};
 pub use audit::{AuditInclusionProof, AuditLeaf, IndexedAuditEntry};
 pub use connect::Backend;
 pub use error::{Error, Result};

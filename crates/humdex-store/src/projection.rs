@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use humdex_model::{Change, Kind, Label, Reader, Seq, State};
-use sqlx::{Acquire, Row};
+use sqlx::{Acquire, AnyConnection, Row};
 use tokio::sync::watch;
 
 use crate::error::corrupt;
@@ -106,6 +106,50 @@ async fn tail(store: Store, projection: Arc<dyn Projection>, applied: watch::Sen
     }
 }
 
+/// Moves projection `name` on to `last` inside `transaction`, and returns the position it moved
+/// from; `None` when there is nothing to apply because another node sharing the store got there
+/// first. The projection applies only the changes after the returned position.
+pub(crate) async fn advance(
+    transaction: &mut AnyConnection,
+    name: &str,
+    last: Seq,
+) -> Result<Option<Seq>> {
+    sqlx::query(
+        "INSERT INTO projections (name, last_seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .execute(&mut *transaction)
+    .await?;
+    let stored: Seq = sqlx::query("SELECT last_seq FROM projections WHERE name = $1")
+        .bind(name)
+        .fetch_one(&mut *transaction)
+        .await?
+        .try_get("last_seq")?;
+    // The guard on the old value makes a second node that raced us here change nothing.
+    let advanced =
+        sqlx::query("UPDATE projections SET last_seq = $1 WHERE name = $2 AND last_seq = $3")
+            .bind(last)
+            .bind(name)
+            .bind(stored)
+            .execute(&mut *transaction)
+            .await?;
+    Ok((advanced.rows_affected() == 1 && last > stored).then_some(stored))
+}
+
+impl Store {
+    /// The sequence of the last change projection `name` has applied, as stored with its state.
+    pub async fn projection_position(&self, name: &str) -> Result<Seq> {
+        let row = sqlx::query("SELECT last_seq FROM projections WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row
+            .map(|row| row.try_get("last_seq"))
+            .transpose()?
+            .unwrap_or(0))
+    }
+}
+
 /// How many records are in each workflow state, by kind: the dashboard's counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StateCounts {
@@ -134,14 +178,7 @@ impl Projection for StateCountsProjection {
     }
 
     async fn last_applied(&self) -> Result<Seq> {
-        let row = sqlx::query("SELECT last_seq FROM projections WHERE name = $1")
-            .bind(STATE_COUNTS)
-            .fetch_optional(self.store.pool())
-            .await?;
-        Ok(row
-            .map(|row| row.try_get("last_seq"))
-            .transpose()?
-            .unwrap_or(0))
+        self.store.projection_position(STATE_COUNTS).await
     }
 
     async fn apply(&self, changes: &[Change]) -> Result<()> {
@@ -150,28 +187,9 @@ impl Projection for StateCountsProjection {
         };
         let mut connection = self.store.pool().acquire().await?;
         let mut transaction = connection.begin().await?;
-        sqlx::query(
-            "INSERT INTO projections (name, last_seq) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(STATE_COUNTS)
-        .execute(&mut *transaction)
-        .await?;
-        let stored: Seq = sqlx::query("SELECT last_seq FROM projections WHERE name = $1")
-            .bind(STATE_COUNTS)
-            .fetch_one(&mut *transaction)
-            .await?
-            .try_get("last_seq")?;
-        // The guard on the old value makes a second node that raced us here change nothing.
-        let advanced =
-            sqlx::query("UPDATE projections SET last_seq = $1 WHERE name = $2 AND last_seq = $3")
-                .bind(last.seq)
-                .bind(STATE_COUNTS)
-                .bind(stored)
-                .execute(&mut *transaction)
-                .await?;
-        if advanced.rows_affected() == 0 || last.seq <= stored {
+        let Some(stored) = advance(&mut transaction, STATE_COUNTS, last.seq).await? else {
             return Ok(());
-        }
+        };
         // Counted per label, so that each reader is shown only the records they may see.
         let label = |label: &Option<Label>| label.as_ref().map_or("", Label::as_str).to_owned();
         let mut deltas: BTreeMap<(Kind, State, String), i64> = BTreeMap::new();

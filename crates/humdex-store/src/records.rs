@@ -68,7 +68,7 @@ fn document(record: &Record) -> Result<String> {
     serde_json::to_string(record).map_err(corrupt)
 }
 
-async fn load(connection: &mut AnyConnection, id: RecordId) -> Result<Record> {
+pub(crate) async fn load(connection: &mut AnyConnection, id: RecordId) -> Result<Record> {
     let row = sqlx::query("SELECT document FROM records WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(connection)

@@ -3,43 +3,8 @@
 use std::ops::Range;
 
 use humdex_geo::Place;
+pub use humdex_model::EntityKind;
 use serde::Serialize;
-
-/// The type of an entity, as named in the JSON output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    /// A person's name.
-    Person,
-    /// A company, agency, gang or other organisation.
-    Organization,
-    /// A place: city, country, region, facility.
-    Location,
-    /// A nationality, religious or political group.
-    Nationality,
-    /// A phone number.
-    Phone,
-    /// An e-mail address.
-    Email,
-    /// A web address.
-    Url,
-    /// A latitude/longitude pair.
-    Coordinates,
-    /// An amount of money, or a price in a code unit ("200 roses").
-    Money,
-    /// A calendar date.
-    Date,
-    /// A person's age.
-    Age,
-    /// A cryptocurrency wallet address.
-    Crypto,
-    /// A social-media or messenger handle.
-    Handle,
-    /// A vehicle registration plate.
-    Plate,
-    /// A weapon, calibre or weapon model.
-    Weapon,
-}
 
 /// An entity's normalised value.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -8,10 +8,14 @@
 //! text. This crate does no I/O beyond loading its embedded model and data.
 #![warn(missing_docs)]
 
+mod analysis;
 mod entity;
+pub mod highlight;
 pub mod indicators;
 pub mod ner;
+mod offsets;
 pub mod patterns;
 pub mod tokenizer;
 
+pub use analysis::{Analysis, Analyzer, Entity, LoadError, MAX_TEXT_BYTES, Truncation};
 pub use entity::{Context, EntityKind, Found, Normalized};

@@ -1,9 +1,10 @@
-//! `humdex`, the node an agency runs: `serve` the API, `import` records, add users, load the demo,
-//! verify the audit log.
+//! `humdex`, the node an agency runs: `serve` the API, `import` records, `extract` entities from
+//! a text, add users, load the demo, verify the audit log.
 //! Errors here are `anyhow` and end the command with a message; the libraries below keep theirs typed.
 
 mod audit;
 mod demo;
+mod extract;
 mod import;
 
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
+use extract::AnalysisArgs;
 use humdex_model::{Role, Username};
 use humdex_server::{AppState, AuditKey, Clock, Config};
 use humdex_store::{NewUser, Store};
@@ -91,6 +93,19 @@ enum Command {
         max_attachment_bytes: usize,
         #[command(flatten)]
         audit_key: AuditKeyArgs,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
+    /// Finds the entities (people, places, phones, wallets, weapons, …) and trafficking
+    /// indicators in a text, and prints it colour-coded, or as JSON with --json.
+    Extract {
+        /// The text file; standard input when absent or `-`.
+        input: Option<PathBuf>,
+        /// Prints `{"entities": [...], "indicators": {...}}` instead.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
     },
     /// Loads the demo dataset: a few hundred fictional reports and requests, users and pools.
     Demo {
@@ -321,6 +336,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_body_bytes,
             max_attachment_bytes,
             audit_key,
+            analysis,
         } => {
             let audit_key_path = audit::key_path(&store, audit_key.audit_key);
             serve(
@@ -331,11 +347,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Config {
                     max_body_bytes,
                     max_attachment_bytes,
+                    phone_region: Some(analysis.region()?),
+                    indicator_lexicon: analysis.lexicon_source()?,
                     ..Config::default()
                 },
             )
             .await?;
         }
+        Command::Extract {
+            input,
+            json,
+            analysis,
+        } => extract::run(input.as_deref(), json, &analysis)?,
         Command::Demo { store } => load_demo(&store.open().await?).await?,
         Command::Import { file, store, actor } => {
             let store = store.open().await?;

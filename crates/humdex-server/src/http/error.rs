@@ -232,7 +232,11 @@ impl From<humdex_store::Error> for ApiError {
                 tracing::error!(%error, "store unavailable");
                 Self::Unavailable
             }
-            Store::UnsupportedUrl | Store::DataDir(_) | Store::Corrupt(_) | Store::Migrate(_) => {
+            Store::UnsupportedUrl
+            | Store::DataDir(_)
+            | Store::Corrupt(_)
+            | Store::Migrate(_)
+            | Store::Projection(_) => {
                 tracing::error!(%error, "store fault");
                 Self::Internal
             }
