@@ -9,7 +9,7 @@ Format (all little-endian): magic b"HDXNER", u16 version, then in order:
   tensor W, tensor b                             linear 96 -> 64
   tensor W, tensor b, tensor pad                 lower (precomputable affine)
   tensor W, tensor b                             upper linear 64 -> moves
-  strings                                        move names ("B-ORG", ..., "U-", "O")
+  u32 n, n x string                              move names ("B-ORG", ..., "U-", "O")
   u32 n, n x (u64 id, string)                    spaCy's symbol table (strings whose id is not their hash)
   u32 n, n x (u64 key, string)                   NORM exceptions keyed by the text's string id, sorted by key:
                                                  the vocab's "lexeme_norm" table, then spaCy's BASE_NORMS

@@ -79,8 +79,15 @@ impl Pipeline {
                     })
                     .collect()
             }
+            // The region `humdex serve` and `humdex extract` assume unless told otherwise.
             Self::Full(analyzer) => analyzer
-                .analyze(text, &Context::default())
+                .analyze(
+                    text,
+                    &Context {
+                        default_region: Some("US".to_owned()),
+                        reference_date: None,
+                    },
+                )
                 .entities
                 .into_iter()
                 .map(|e| {

@@ -155,7 +155,7 @@ impl Analyzer {
                 };
                 let first = tokens.get(span.tokens.start)?;
                 let last = tokens.get(span.tokens.end.checked_sub(1)?)?;
-                let range = first.span.start..last.span.end;
+                let range = without_article(text, first.span.start..last.span.end);
                 let written = text.get(range.clone())?;
                 Some(Found {
                     kind,
@@ -184,6 +184,15 @@ impl Analyzer {
                 {
                     location.normalized = Normalized::Place(resolved.place);
                 }
+            } else if let Some(named) = found
+                .iter_mut()
+                .find(|found| found.kind == EntityKind::Organization && found.span == resolved.span)
+            {
+                // The model often takes a state code or a city in an ad for an organisation
+                // ("Houston, TX"); the gazetteer found it as a place with evidence around it.
+                named.kind = EntityKind::Location;
+                named.normalized = Normalized::Place(resolved.place);
+                named.source = "gazetteer";
             } else if !found
                 .iter()
                 .any(|found| overlaps(&found.span, &resolved.span))
@@ -243,6 +252,18 @@ fn merge(candidates: Vec<Found>, patterned: usize) -> Vec<Found> {
     kept
 }
 
+/// The span without a leading "the": names are marked without their article ("the Red Cross"
+/// is the organisation "Red Cross"), while the model sometimes includes it.
+fn without_article(text: &str, span: Range<usize>) -> Range<usize> {
+    let written = text.get(span.clone()).unwrap_or_default();
+    match written.get(..4) {
+        Some(article) if article.eq_ignore_ascii_case("the ") && written.len() > 4 => {
+            span.start + 4..span.end
+        }
+        _ => span,
+    }
+}
+
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
@@ -289,6 +310,15 @@ mod tests {
         let kept = merge(candidates, 2);
         assert_eq!(kept.len(), 1);
         assert_eq!(kept.first().map(|f| f.kind), Some(EntityKind::Weapon));
+    }
+
+    #[test]
+    fn names_lose_their_article() {
+        let text = "Ask the Red Cross or The Hague or theatre";
+        assert_eq!(without_article(text, 4..17), 8..17);
+        assert_eq!(without_article(text, 21..30), 25..30);
+        assert_eq!(without_article(text, 34..41), 34..41);
+        assert_eq!(without_article(text, 4..8), 4..8);
     }
 
     #[test]

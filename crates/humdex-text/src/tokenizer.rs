@@ -21,7 +21,7 @@ use affix::{Affixes, Alternative};
 const RULES: &str = include_str!("../data/tokenizer.json");
 /// Longer chunks are not cached: they rarely repeat.
 const CACHE_CHUNK_LEN: usize = 64;
-const CACHE_ENTRIES: usize = 100_000;
+const CACHE_ENTRIES: usize = 50_000;
 
 /// Why the embedded rules could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -212,21 +212,20 @@ impl Tokenizer {
             return;
         };
         let cacheable = specials && s.len() <= CACHE_CHUNK_LEN;
-        if cacheable {
-            if let Some(pieces) = self.cache.try_lock().ok().as_ref().and_then(|c| c.get(s)) {
-                push(out, range.start, pieces);
-                return;
-            }
+        if cacheable
+            && let Some(pieces) = self.cache.try_lock().ok().as_ref().and_then(|c| c.get(s))
+        {
+            push(out, range.start, pieces);
+            return;
         }
         let mut pieces = Vec::new();
         self.split_chunk(s, specials, &mut pieces);
         push(out, range.start, &pieces);
-        if cacheable {
-            if let Ok(mut cache) = self.cache.try_lock() {
-                if cache.len() < CACHE_ENTRIES {
-                    cache.insert(Box::from(s), pieces.into());
-                }
-            }
+        if cacheable
+            && let Ok(mut cache) = self.cache.try_lock()
+            && cache.len() < CACHE_ENTRIES
+        {
+            cache.insert(Box::from(s), pieces.into());
         }
     }
 

@@ -1,9 +1,9 @@
 //! Greedy decoding with spaCy's BILUO transition system (`BiluoPushDown` in `ner.pyx`).
 //!
 //! Without preset entities or sentence boundaries, which the NER component alone never has, the
-//! validity rules reduce to: B needs no open entity, a following token and a non-space token; I needs
-//! the open entity's label and a following token; L needs the open entity's label; U and O need no open
-//! entity, U also a non-space token; the unlabelled `U-` is never valid.
+//! validity rules reduce to: B needs no open entity, a following token and a non-space token; I
+//! needs the open entity's label and a following token; L needs the open entity's label; U and O
+//! need no open entity, U also a non-space token; the unlabelled `U-` is never valid.
 
 use std::ops::Range;
 
@@ -19,8 +19,13 @@ impl Model {
         let mut open: Option<(usize, NerLabel)> = None;
         let mut unmaxed = [0.0f32; FEATURE];
         let mut scores = vec![0.0f32; self.moves.len()];
+        debug_assert_eq!(
+            self.upper_wt.len(),
+            HIDDEN * scores.len(),
+            "upper layer size"
+        );
         for (b0, &space) in is_space.iter().enumerate() {
-            // spaCy's `set_context_tokens(n=3)`: B(0), the open entity's start, and B(0) - 1 inside one.
+            // spaCy's `set_context_tokens(n=3)`: B(0), the open entity's start, B(0) - 1 in one.
             let context = [
                 Some(b0),
                 open.map(|(start, _)| start),
@@ -56,11 +61,6 @@ impl Model {
                     .zip(weights)
                     .for_each(|(s, w)| *s += hidden * w);
             }
-            debug_assert_eq!(
-                self.upper_wt.len(),
-                HIDDEN * self.moves.len(),
-                "upper layer size"
-            );
 
             let last = b0 + 1 == n;
             let open_label = open.map(|(_, label)| label);

@@ -7,9 +7,10 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2};
 use super::hash::murmur3_u64;
 use super::model::{FEATURE, MaxoutNorm, Model, NF, PIECES, TOKVEC, WIDTH};
 
-/// Zero rows thinc adds on each side of a document before the residual blocks (`with_array(pad=4)`).
-/// They do not stay zero: the blocks update them too, and the boundary tokens see them as neighbours.
-/// With four blocks of window 1 they also keep documents of one batch from seeing each other.
+/// Zero rows thinc adds on each side of a document before the residual blocks
+/// (`with_array(pad=4)`). They do not stay zero: the blocks update them too, and the boundary
+/// tokens see them as neighbours. With four blocks of window 1 they also keep the documents of a
+/// batch from seeing each other.
 const PAD: usize = 4;
 /// Rows per matrix product, which bounds the scratch memory.
 const CHUNK: usize = 256;
@@ -124,8 +125,8 @@ impl Model {
             }
         }
 
-        // Block `b` (from 1) only needs the rows that later blocks read: a segment's outer `b` rows on
-        // each side never reach a token. The others' windows then always stay inside the segment.
+        // Block `b` (from 1) only computes the rows that later blocks read: a segment's outer `b`
+        // rows on each side never reach a token. The others' windows stay inside the segment.
         let mut next = vec![0.0; h.len()];
         for (b, block) in (1..).zip(&self.blocks) {
             let rows: Vec<usize> = segments

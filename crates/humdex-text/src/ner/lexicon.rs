@@ -1,12 +1,13 @@
-//! spaCy's lexical attributes the model reads: NORM, PREFIX, SUFFIX, SHAPE (as string ids) and IS_SPACE.
+//! spaCy's lexical attributes the model reads: NORM, PREFIX, SUFFIX, SHAPE (as string ids) and
+//! IS_SPACE.
 
 use std::borrow::Cow;
 
 use super::hash::murmur64a;
 use super::model::Model;
 
-/// Python's `str` predicates, which the weight file carries as code point ranges so that they match
-/// the Python that trained and exported the model (Rust's `char` predicates differ, e.g. `isdigit`).
+/// Python's `str` predicates, which the weight file carries as code point ranges so that they
+/// match the Python that exported the model (Rust's `char` predicates differ, e.g. `isdigit`).
 #[derive(Clone, Copy)]
 enum CharClass {
     Alpha = 0,
@@ -35,8 +36,8 @@ impl Model {
         }
     }
 
-    /// The lexeme's NORM: the exception for the exact text (`lexeme_norm`, then spaCy's `BASE_NORMS`), else
-    /// Python's `str.lower`.
+    /// The lexeme's NORM: the exception for the exact text (`lexeme_norm`, then spaCy's
+    /// `BASE_NORMS`), else Python's `str.lower`.
     pub(super) fn norm<'a>(&'a self, text: &'a str) -> Cow<'a, str> {
         let key = self.string_id(text);
         if let Ok(i) = self.norms.binary_search_by_key(&key, |&(k, _)| k)
@@ -51,7 +52,8 @@ impl Model {
         }
     }
 
-    /// Python's `str.isspace` (spaCy's IS_SPACE): non-empty and all whitespace, `\x1c`..`\x1f` included.
+    /// Python's `str.isspace` (spaCy's IS_SPACE): non-empty and all whitespace, `\x1c`..`\x1f`
+    /// included.
     pub(super) fn is_space(&self, text: &str) -> bool {
         !text.is_empty() && text.chars().all(|c| self.is(CharClass::Space, c))
     }

@@ -1,7 +1,7 @@
 //! A pure-Rust port of the NER component of spaCy's `en_core_web_sm` 3.8.0.
 //!
-//! Given spaCy's tokens of one document, [`Ner::recognize`] returns the same entities as spaCy's NER
-//! component run alone (no parser sentence boundaries). The weights (MIT, exported once by
+//! Given spaCy's tokens of one document, [`Ner::recognize`] returns the same entities as spaCy's
+//! NER component run alone (no parser sentence boundaries). The weights (MIT, exported once by
 //! `tools/spacy/export_ner.py`) are embedded; nothing runs Python.
 
 mod decode;
@@ -35,7 +35,8 @@ pub enum NerError {
 pub struct NerToken<'a> {
     /// The token's text (whitespace tokens included).
     pub text: &'a str,
-    /// The NORM a tokenizer special case assigned, if any; otherwise the model derives it from the text.
+    /// The NORM a tokenizer special case assigned, if any; otherwise the model derives it from the
+    /// text.
     pub norm: Option<&'a str>,
 }
 
@@ -144,6 +145,17 @@ impl NerLabel {
 }
 
 /// The `en_core_web_sm` 3.8.0 NER model.
+///
+/// ```
+/// use humdex_text::ner::{Ner, NerLabel, NerToken};
+///
+/// let ner = Ner::load()?;
+/// let words = ["Maria", "Lopez", "flew", "to", "London", "on", "Friday", "."];
+/// let tokens = words.map(|text| NerToken { text, norm: None });
+/// let found: Vec<_> = ner.recognize(&tokens).into_iter().map(|s| (s.tokens, s.label)).collect();
+/// assert_eq!(found, [(0..2, NerLabel::Person), (4..5, NerLabel::Gpe), (6..7, NerLabel::Date)]);
+/// # Ok::<(), humdex_text::ner::NerError>(())
+/// ```
 pub struct Ner {
     model: Model,
 }
@@ -167,14 +179,16 @@ impl Ner {
 
     /// Entities over one document's tokens, in order; spans are token ranges.
     ///
-    /// The whole document is one sequence, as in spaCy; time and memory grow linearly with its length.
+    /// The whole document is one sequence, as in spaCy; time and memory grow linearly with its
+    /// length.
     #[must_use]
     pub fn recognize(&self, tokens: &[NerToken<'_>]) -> Vec<NerSpan> {
         self.recognize_batch(&[tokens]).pop().unwrap_or_default()
     }
 
     /// [`Ner::recognize`] for several documents at once, with the same results. Faster for short
-    /// documents: the matrix products run over all their tokens together (as spaCy's `nlp.pipe` does).
+    /// documents: the matrix products run over all their tokens together, as in spaCy's
+    /// `nlp.pipe`.
     #[must_use]
     pub fn recognize_batch(&self, docs: &[&[NerToken<'_>]]) -> Vec<Vec<NerSpan>> {
         let mut scratch = String::new();

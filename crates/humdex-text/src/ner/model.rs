@@ -22,7 +22,7 @@ pub(super) const HIDDEN_PIECES: usize = 2;
 pub(super) const FEATURE: usize = HIDDEN * HIDDEN_PIECES;
 
 /// A transition of spaCy's `BiluoPushDown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(super) enum Move {
     Begin(NerLabel),
     In(NerLabel),
@@ -33,7 +33,7 @@ pub(super) enum Move {
     Out,
 }
 
-/// Maxout (`W: out*pieces x in`) followed by layer normalisation.
+/// Maxout (`w`: `in x (out, piece)`) followed by layer normalisation.
 pub(super) struct MaxoutNorm {
     pub w: Array2<f32>,
     pub b: Vec<f32>,
@@ -53,10 +53,10 @@ pub(super) struct Model {
     pub embeds: [Embed; 4],
     pub embed_mix: MaxoutNorm,
     pub blocks: [MaxoutNorm; 4],
-    /// Linear 96 -> 64, `out x in`.
+    /// Linear 96 -> 64, `in x out`.
     pub linear_w: Array2<f32>,
     pub linear_b: Vec<f32>,
-    /// Lower layer, `(feature, hidden, piece) x in`.
+    /// Lower layer, `in x (feature, hidden, piece)`.
     pub lower_w: Array2<f32>,
     /// Lower bias, `(hidden, piece)`.
     pub lower_b: Vec<f32>,
@@ -67,7 +67,7 @@ pub(super) struct Model {
     pub upper_b: Vec<f32>,
     pub moves: Vec<Move>,
     pub symbols: HashMap<&'static str, u64>,
-    /// NORM exceptions (`lexeme_norm`, then `BASE_NORMS`), sorted by the string id of the token text.
+    /// NORM exceptions (`lexeme_norm`, then `BASE_NORMS`), sorted by the token text's string id.
     pub norms: Vec<(u64, &'static str)>,
     /// Python's `str.isalpha`, `isupper`, `isdigit`, `isspace` as code point ranges.
     pub char_classes: [Vec<(u32, u32)>; 4],
@@ -133,8 +133,8 @@ impl Reader {
         }
     }
 
-    /// A weight matrix stored `outputs x inputs`, returned transposed (`inputs x outputs`, row-major) so
-    /// that the matrix products read it contiguously.
+    /// A weight matrix stored `outputs x inputs`, returned transposed (`inputs x outputs`,
+    /// row-major) so that the matrix products read it contiguously.
     fn matrix(&mut self, shape: &[usize], outputs: usize) -> Result<Array2<f32>, NerError> {
         let data = self.tensor(shape)?;
         let inputs = data.len() / outputs;

@@ -11,6 +11,7 @@ use regex::{Captures, Regex};
 
 use crate::{Context, EntityKind, Found, Normalized};
 
+// `(?-u:\b)`: ASCII word boundaries; Unicode ones make the regex engine leave its fast DFA on any emoji.
 #[expect(clippy::expect_used, reason = "literal pattern, covered by tests")]
 static PAIR: LazyLock<Regex> = LazyLock::new(|| {
     // Each coordinate is the group `c1`/`c2` without its hemisphere suffix `h1`/`h2`, which is checked in code

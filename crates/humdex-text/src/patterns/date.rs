@@ -15,6 +15,7 @@ use regex::{Captures, Regex};
 
 use crate::{Context, EntityKind, Found, Normalized};
 
+// `(?-u:\b)`: ASCII word boundaries; Unicode ones make the regex engine leave its fast DFA on any emoji.
 #[expect(clippy::expect_used, reason = "literal pattern, covered by tests")]
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let month = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?
@@ -376,37 +377,5 @@ mod tests {
         run(&"1/1/".repeat(25_000));
         run(&"x".repeat(100_000));
         run(&"Jan".repeat(30_000));
-    }
-}
-#[cfg(test)]
-mod zz_timing {
-    #[test]
-    fn zz_timing() {
-        let inputs = [
-            ("slash", "1/1/".repeat(25_000)),
-            ("x", "x".repeat(100_000)),
-            ("jan", "Jan".repeat(30_000)),
-            ("ad", "Sexy new girl 19yo 🌹 $150/hr 80hh call 555-123-4567 Jan 5 2026, 40.7128, -74.0060 glock 19 plate ABC123. ".repeat(1_000)),
-            ("digits", "9".repeat(100_000)),
-            ("emoji", "🌹".repeat(25_000)),
-        ];
-        for (name, text) in &inputs {
-            for (m, f) in [
-                (
-                    "date",
-                    super::find as fn(&str, &crate::Context, &mut Vec<crate::Found>),
-                ),
-                ("money", crate::patterns::money::find),
-                ("age", crate::patterns::age::find),
-                ("plate", crate::patterns::plate::find),
-                ("weapon", crate::patterns::weapon::find),
-                ("coord", crate::patterns::coordinates::find),
-            ] {
-                let t = std::time::Instant::now();
-                let mut out = Vec::new();
-                f(text, &crate::Context::default(), &mut out);
-                eprintln!("{name:8} {m:8} {:>6} found {:?}", out.len(), t.elapsed());
-            }
-        }
     }
 }

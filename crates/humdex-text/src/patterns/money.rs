@@ -3,9 +3,10 @@
 //! rate attached after (`$150/hr`, `80hh`, `200 per hour`) or written as a label before (`HH 120`).
 //!
 //! Policies: a bare number is money only with a rate unit (`120hh 200hr` is two prices), and then only from 20 up;
-//! the ambiguous `hr`/`hour`/`h` without `/` or `per` needs 50 or more, so "24hr" stays a duration. `$` and
-//! "dollars" follow the context region (CAD in Canada, MXN in Mexico, …), USD otherwise; a bare price takes the
-//! region's currency (USD when unknown). "Pounds" is left out: in ads it is body weight. "Kisses" counts as a code unit, with low confidence. `k` multiplies by a thousand only next
+//! the ambiguous `hr`/`hour`/`h` without `/` or `per` needs 50 or more, so "24hr" stays a duration. A rate label
+//! before the amount is part of the span. `$` and "dollars" follow the context region (CAD in Canada, MXN in
+//! Mexico, …), USD otherwise; a bare price takes the region's currency (USD when unknown). "Pounds" is left out: in
+//! ads it is body weight. "Kisses" counts as a code unit, with low confidence. `k` multiplies by a thousand only next
 //! to a currency (`$5k`, `5k USD`), not alone ("5k run").
 
 use std::sync::LazyLock;
@@ -23,6 +24,7 @@ const UNIT: &str = concat!(
     r"hhr?|half[\s-]?(?:an?\s)?hour|hr|hour|h|qv|qk|quick[\s-]?visit|ov|overnight|o/n|full[\s-]?hour|fh|",
     r"30\s?min(?:ute)?s?|60\s?min(?:ute)?s?|1\s?hr|night"
 );
+// `(?-u:\b)`: ASCII word boundaries; Unicode ones make the regex engine leave its fast DFA on any emoji.
 #[expect(clippy::expect_used, reason = "literal pattern, covered by tests")]
 static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = format!(
@@ -60,18 +62,22 @@ pub(crate) fn find(text: &str, context: &Context, out: &mut Vec<Found>) {
         .as_deref()
         .unwrap_or("")
         .to_ascii_uppercase();
-    // The end of the last price, which may run past its regex match ("$150" + "/hr").
-    let mut consumed = 0;
-    for caps in AMOUNT.captures_iter(text) {
-        let Some(found) = price(text, &caps, &region, consumed) else {
-            continue;
-        };
-        consumed = found.span.end;
-        out.push(found);
+    // A price may run past its match ("$150" + "/hr"); a match inside it is skipped, and the search resumes after
+    // it rather than after that match, which could hide the next price ("$150/hr 80hh").
+    let (mut at, mut consumed) = (0, 0);
+    while let Some(caps) = AMOUNT.captures_at(text, at) {
+        let Some(whole) = caps.get(0) else { break };
+        at = whole.end();
+        if whole.start() < consumed {
+            at = consumed;
+        } else if let Some(found) = price(text, &caps, &region) {
+            (at, consumed) = (found.span.end, found.span.end);
+            out.push(found);
+        }
     }
 }
 
-fn price(text: &str, caps: &Captures, region: &str, consumed: usize) -> Option<Found> {
+fn price(text: &str, caps: &Captures, region: &str) -> Option<Found> {
     let whole = caps.get(0)?;
     let number = ["a1", "a2", "a3", "a4", "a5"]
         .into_iter()
@@ -81,8 +87,7 @@ fn price(text: &str, caps: &Captures, region: &str, consumed: usize) -> Option<F
         .and_then(|s| s.chars().next_back());
     // A number inside a longer one, a decimal, a time, a phone or a list of codes; a symbol may follow a colon.
     let inside = |c: char| matches!(c, '.' | ',' | '/' | ':' | '#' | '+');
-    if whole.start() < consumed
-        || number.start() == whole.start() && before.is_some_and(inside)
+    if number.start() == whole.start() && before.is_some_and(inside)
         || text
             .get(number.end()..)
             .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_digit()))

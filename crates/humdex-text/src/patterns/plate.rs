@@ -13,6 +13,7 @@ use regex::Regex;
 
 use crate::{Context, EntityKind, Found, Normalized};
 
+// `(?-u:\b)`: ASCII word boundaries; Unicode ones make the regex engine leave its fast DFA on any emoji.
 #[expect(clippy::expect_used, reason = "literal pattern, covered by tests")]
 static PLATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(

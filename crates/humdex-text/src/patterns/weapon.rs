@@ -67,6 +67,7 @@ struct Weapons {
     makes: HashMap<String, (String, Regex, bool)>,
 }
 
+// `(?-u:\b)`: ASCII word boundaries; Unicode ones make the regex engine leave its fast DFA on any emoji.
 #[expect(
     clippy::expect_used,
     reason = "embedded lexicon and literal patterns, covered by tests"
