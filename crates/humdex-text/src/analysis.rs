@@ -6,6 +6,7 @@ use humdex_geo::Gazetteer;
 use serde::Serialize;
 
 use crate::indicators::{Indicators, Lexicon};
+use crate::names::NameRules;
 use crate::ner::{Ner, NerError, NerLabel, NerToken};
 use crate::offsets::CharOffsets;
 use crate::tokenizer::{Tokenizer, TokenizerError};
@@ -28,12 +29,16 @@ pub enum LoadError {
     /// The embedded NER model is unreadable.
     #[error("NER model: {0}")]
     Ner(#[from] NerError),
+    /// The embedded name lists do not build.
+    #[error("name lists: {0}")]
+    Names(#[from] aho_corasick::BuildError),
 }
 
 /// Finds entities and indicators in text. Loading takes a few tens of milliseconds; share one.
 pub struct Analyzer {
     tokenizer: Tokenizer,
     ner: Ner,
+    names: NameRules,
     lexicon: Lexicon,
     gazetteer: &'static Gazetteer,
 }
@@ -93,6 +98,7 @@ impl Analyzer {
         Ok(Self {
             tokenizer: Tokenizer::english()?,
             ner: Ner::load()?,
+            names: NameRules::builtin()?,
             lexicon,
             gazetteer: Gazetteer::embedded(),
         })
@@ -102,6 +108,7 @@ impl Analyzer {
     pub fn analyze(&self, text: &str, context: &Context) -> Analysis {
         let (text, truncated) = cap(text);
         let mut candidates = patterns::find_all(text, context);
+        self.names.find_organizations(text, &mut candidates);
         let patterned = candidates.len();
         candidates.extend(self.model_entities(text));
         let mut found = merge(candidates, patterned);
@@ -157,13 +164,19 @@ impl Analyzer {
                 let last = tokens.get(span.tokens.end.checked_sub(1)?)?;
                 let range = without_article(text, first.span.start..last.span.end);
                 let written = text.get(range.clone())?;
-                Some(Found {
+                // A calendar date or an amount has a number; "weekly" or "a few days" are neither.
+                let fallback = matches!(kind, EntityKind::Date | EntityKind::Money);
+                if fallback && !written.chars().any(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                let found = Found {
                     kind,
                     normalized: Normalized::Text(collapse_whitespace(written)),
                     span: range,
                     confidence,
                     source: "ner",
-                })
+                };
+                self.names.review(text, found)
             })
             .collect()
     }

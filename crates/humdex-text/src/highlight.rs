@@ -199,11 +199,15 @@ fn placed<'m>(text: &str, marks: &'m [Mark]) -> Vec<(Range<usize>, &'m Mark)> {
         .char_indices()
         .map(|(byte, _)| byte)
         .chain(std::iter::once(text.len()))
-        .enumerate();
+        .enumerate()
+        .peekable();
+    // Offsets come in order, and a mark may end where the next begins: peek, don't consume.
     let mut byte_at = |char_offset: usize| {
+        while bytes.next_if(|(chars, _)| *chars < char_offset).is_some() {}
         bytes
-            .find(|(chars, _)| *chars == char_offset)
-            .map(|(_, byte)| byte)
+            .peek()
+            .filter(|(chars, _)| *chars == char_offset)
+            .map(|(_, byte)| *byte)
     };
     kept.into_iter()
         .map_while(|mark| Some((byte_at(mark.span.start)?..byte_at(mark.span.end)?, mark)))
@@ -299,6 +303,16 @@ mod tests {
         ));
         assert!(out.ends_with(">Kraków</mark>"));
         assert!(!out.contains("ent-person"));
+    }
+
+    #[test]
+    fn adjacent_marks_are_all_drawn() {
+        let text = "ab";
+        let marks = [
+            entity(0..1, EntityKind::Person, "a"),
+            entity(1..2, EntityKind::Person, "b"),
+        ];
+        assert_eq!(html(text, &marks).matches("<mark").count(), 2);
     }
 
     #[test]

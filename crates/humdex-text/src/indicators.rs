@@ -666,8 +666,8 @@ mod tests {
     }
 
     #[test]
-    fn json_leaves_out_the_span() {
-        let found = Lexicon::builtin().scan("outcall only");
+    fn json_gives_character_offsets_not_the_byte_span() {
+        let found = Lexicon::builtin().scan("Ünï outcall only");
         let json = serde_json::to_value(&found).unwrap();
         assert_eq!(
             json,
@@ -676,6 +676,8 @@ mod tests {
                 "category": "restriction",
                 "weight": 0.15,
                 "reason": "Limits where she may meet clients, often set by whoever controls the location.",
+                "start": 4,
+                "end": 16,
             }]})
         );
     }

@@ -12,6 +12,7 @@ mod analysis;
 mod entity;
 pub mod highlight;
 pub mod indicators;
+mod names;
 pub mod ner;
 mod offsets;
 pub mod patterns;

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use humdex_text::{Analyzer, MAX_TEXT_BYTES};
 use proptest::prelude::*;
 
+#[expect(clippy::expect_used, reason = "a test fails loudly")]
 static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| Analyzer::new().expect("the model loads"));
 
 fn check(text: &str) {

@@ -14,7 +14,6 @@ mod support;
 /// withheld with the field they were found in, and shown colour-coded.
 #[expect(
     clippy::unwrap_used,
-    clippy::panic,
     clippy::indexing_slicing,
     reason = "its helpers fail the test loudly"
 )]
