@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::State;
 use humdex_model::{Change, Kind, Seq, State as WorkflowState};
+use humdex_store::ProjectionRunner;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
@@ -110,15 +111,13 @@ async fn journal(
     }))
 }
 
-async fn status(state: &AppState) -> Result<(Seq, ProjectionStatus), ApiError> {
-    let head = state.store.journal_head().await?;
-    let applied = state.state_counts.applied();
-    let status = ProjectionStatus {
-        name: state.state_counts.name(),
+fn status(runner: &ProjectionRunner, head: Seq) -> ProjectionStatus {
+    let applied = runner.applied();
+    ProjectionStatus {
+        name: runner.name(),
         applied,
         lag: (head - applied).max(0),
-    };
-    Ok((head, status))
+    }
 }
 
 /// Counts records by workflow state and kind.
@@ -130,7 +129,7 @@ async fn dashboard(
 ) -> Result<Json<Dashboard>, ApiError> {
     caller.must_work_records()?;
     let counts = state.store.state_counts(&caller.reader()).await?;
-    let (_, projection) = status(&state).await?;
+    let projection = status(&state.state_counts, state.store.journal_head().await?);
     Ok(Json(Dashboard {
         states: counts.counts,
         projection,
@@ -140,7 +139,7 @@ async fn dashboard(
 /// Tells whether the node is up and how far its projections lag. Needs no sign-in.
 #[utoipa::path(get, path = "/health", tag = "journal", responses((status = 200, body = Health)))]
 async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let (journal_head, projection) = status(&state).await?;
+    let journal_head = state.store.journal_head().await?;
     let backend = match state.store.backend() {
         humdex_store::Backend::Sqlite => "sqlite",
         humdex_store::Backend::Postgres => "postgres",
@@ -149,7 +148,10 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         status: "ok",
         backend,
         journal_head,
-        projections: vec![projection],
+        projections: [&state.state_counts, &state.analysis]
+            .into_iter()
+            .map(|runner| status(runner, journal_head))
+            .collect(),
     }))
 }
 

@@ -35,18 +35,21 @@ struct Doc {
 }
 
 enum Pipeline {
-    Ner { tokenizer: Tokenizer, ner: Ner },
-    Full(Analyzer),
+    Ner {
+        tokenizer: Box<Tokenizer>,
+        ner: Box<Ner>,
+    },
+    Full(Box<Analyzer>),
 }
 
 impl Pipeline {
     fn load(mode: &str) -> Result<Self> {
         match mode {
             "ner" => Ok(Self::Ner {
-                tokenizer: Tokenizer::english()?,
-                ner: Ner::load()?,
+                tokenizer: Box::new(Tokenizer::english()?),
+                ner: Box::new(Ner::load()?),
             }),
-            "full" => Ok(Self::Full(Analyzer::new()?)),
+            "full" => Ok(Self::Full(Box::new(Analyzer::new()?))),
             other => Err(format!("unknown mode {other:?}; {USAGE}").into()),
         }
     }

@@ -1,8 +1,11 @@
-//! The Rust NER must give spaCy's own entities on spaCy's own tokens
-//! (`tests/data/spacy-golden.jsonl`, written by `tools/spacy/golden.py` with spaCy's NER-only
-//! pipeline; offsets are in characters).
+//! From raw text, the Rust tokenizer and NER must give spaCy's own entities — same spans, same
+//! labels — on every golden document (`tests/data/spacy-golden.jsonl`, written by
+//! `tools/spacy/golden.py` with spaCy's NER-only pipeline over WNUT-17 test and our trafficking
+//! corpus; offsets are in characters).
+#![expect(clippy::expect_used, reason = "a golden test fails loudly")]
 
 use humdex_text::ner::{Ner, NerToken};
+use humdex_text::tokenizer::Tokenizer;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -13,58 +16,70 @@ struct Doc {
     ents: Vec<(usize, usize, String)>,
 }
 
-/// Tokens whose NORM comes from a tokenizer special case ("ll" -> "will", "nt" -> "not", "gon" ->
-/// "going", ...), counted with spaCy as `token.norm_ != token.lex.norm_` over the golden texts.
-/// Only the tokenizer knows these, so the test passes them in as `NerToken::norm`; every other
-/// NORM the model derives itself, and it must equal spaCy's.
-const SPECIAL_CASE_NORMS: usize = 44;
-
-/// The golden documents (a line that does not parse is dropped, and the count check fails).
+/// The golden documents; a line that does not parse fails the test.
 fn golden() -> Vec<Doc> {
     let data = include_str!("data/spacy-golden.jsonl");
-    data.lines()
-        .filter_map(|line| serde_json::from_str(line).ok())
-        .collect()
+    let docs: Vec<Doc> = data
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("golden line parses"))
+        .collect();
+    let wnut = docs.iter().filter(|d| d.id.starts_with("wnut17-")).count();
+    assert_eq!(wnut, 1287, "every WNUT-17 test sentence");
+    assert!(docs.len() - wnut >= 300, "our own texts");
+    docs
 }
 
-/// The document's tokens, with spaCy's NORM where it differs from ours (listed in `special`).
-fn tokens<'a>(ner: &Ner, doc: &'a Doc, special: &mut Vec<String>) -> Vec<NerToken<'a>> {
-    let bytes: Vec<usize> = doc
-        .text
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain([doc.text.len()])
-        .collect();
-    doc.tokens
+/// Character offsets of each byte offset that starts a character (and of the end).
+fn char_of(text: &str) -> impl Fn(usize) -> usize + '_ {
+    move |byte| text[..byte].chars().count()
+}
+
+struct Run<'t> {
+    /// (start, end, NORM) per token, in characters, as our tokenizer and NER see them.
+    tokens: Vec<(usize, usize, String)>,
+    ner_tokens: Vec<NerToken<'t>>,
+}
+
+fn run<'t>(tokenizer: &'t Tokenizer, ner: &Ner, text: &'t str) -> Run<'t> {
+    let to_char = char_of(text);
+    let tokens = tokenizer.tokenize(text);
+    let ner_tokens: Vec<NerToken<'t>> = tokens
         .iter()
-        .map(|(start, end, norm)| {
-            let text = (bytes.get(*start).zip(bytes.get(*end)))
-                .and_then(|(&start, &end)| doc.text.get(start..end))
-                .unwrap_or_default();
-            let special_case = *ner.norm(text) != **norm;
-            if special_case {
-                special.push(format!("{text:?} -> {norm:?}"));
-            }
-            NerToken {
-                text,
-                norm: special_case.then_some(norm.as_str()),
-            }
+        .map(|token| NerToken {
+            text: &text[token.span.clone()],
+            norm: token.norm,
         })
-        .collect()
+        .collect();
+    let tokens = tokens
+        .iter()
+        .zip(&ner_tokens)
+        .map(|(token, input)| {
+            let norm = input
+                .norm
+                .map_or_else(|| ner.norm(input.text).into_owned(), str::to_owned);
+            (to_char(token.span.start), to_char(token.span.end), norm)
+        })
+        .collect();
+    Run { tokens, ner_tokens }
 }
 
 #[test]
-fn entities_equal_spacy_on_wnut17() {
+fn entities_from_raw_text_equal_spacys() {
+    let tokenizer = Tokenizer::english().expect("embedded rules load");
     let ner = Ner::load().expect("embedded model loads");
     let docs = golden();
-    let (mut special, mut mismatches) = (Vec::new(), Vec::new());
+    let mut mismatches = Vec::new();
     for doc in &docs {
-        let tokens = tokens(&ner, doc, &mut special);
+        let run = run(&tokenizer, &ner, &doc.text);
+        if run.tokens != doc.tokens {
+            mismatches.push(format!("{}: tokens or NORMs differ", doc.id));
+            continue;
+        }
         let ents: Vec<(usize, usize, String)> = ner
-            .recognize(&tokens)
+            .recognize(&run.ner_tokens)
             .into_iter()
             .map(|e| {
-                let (start, end) = (doc.tokens[e.tokens.start].0, doc.tokens[e.tokens.end - 1].1);
+                let (start, end) = (run.tokens[e.tokens.start].0, run.tokens[e.tokens.end - 1].1);
                 (start, end, e.label.as_str().to_owned())
             })
             .collect();
@@ -76,36 +91,29 @@ fn entities_equal_spacy_on_wnut17() {
         }
     }
     println!(
-        "{}/{} documents identical; {} special-case norms",
+        "{}/{} documents identical",
         docs.len() - mismatches.len(),
-        docs.len(),
-        special.len()
+        docs.len()
     );
-    assert_eq!(docs.len(), 1287);
     assert!(
         mismatches.is_empty(),
         "{} mismatches, first:\n{}",
         mismatches.len(),
         mismatches[..mismatches.len().min(5)].join("\n")
     );
-    assert_eq!(
-        special.len(),
-        SPECIAL_CASE_NORMS,
-        "tokens whose NORM differs from ours: {special:?}"
-    );
 }
 
 #[test]
 fn batch_equals_one_by_one() {
+    let tokenizer = Tokenizer::english().expect("embedded rules load");
     let ner = Ner::load().expect("embedded model loads");
     let docs = golden();
-    assert_eq!(docs.len(), 1287);
-    let docs: Vec<Vec<NerToken<'_>>> = docs
+    let runs: Vec<Run<'_>> = docs
         .iter()
         .take(200)
-        .map(|doc| tokens(&ner, doc, &mut Vec::new()))
+        .map(|doc| run(&tokenizer, &ner, &doc.text))
         .collect();
-    let batch: Vec<&[NerToken<'_>]> = docs.iter().map(Vec::as_slice).collect();
+    let batch: Vec<&[NerToken<'_>]> = runs.iter().map(|run| run.ner_tokens.as_slice()).collect();
     let one_by_one: Vec<_> = batch.iter().map(|doc| ner.recognize(doc)).collect();
     assert_eq!(ner.recognize_batch(&batch), one_by_one);
     assert!(ner.recognize(&[]).is_empty());

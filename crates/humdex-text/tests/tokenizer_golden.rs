@@ -74,7 +74,7 @@ fn same_spans(tokenizer: &Tokenizer, text: &str, gold: &[(usize, usize)]) -> boo
 }
 
 #[test]
-fn wnut17_tokens_are_spacys() {
+fn golden_tokens_are_spacys() {
     let tokenizer = tokenizer().unwrap();
     let docs: Vec<Golden> = docs(GOLDEN).unwrap();
     let (mut same, mut special, mut lexical) = (0, 0, 0);
@@ -105,7 +105,7 @@ fn wnut17_tokens_are_spacys() {
         }
     }
     eprintln!(
-        "WNUT-17: {same}/{} documents identical; {special} norms set by special cases, {lexical} other norms \
+        "golden texts (WNUT-17 and ours): {same}/{} documents identical; {special} norms set by special cases, {lexical} other norms \
          that differ from the lower case",
         docs.len()
     );

@@ -281,6 +281,7 @@ async fn the_journal_and_the_dashboard_follow_every_change() {
         assert_eq!(dashboard.body["projection"]["lag"], 0);
         let health = node.call(Method::GET, "/health", None, None, &[]).await;
         assert_eq!(health.body["projections"][0]["name"], "state_counts");
+        assert_eq!(health.body["projections"][1]["name"], "analysis");
     }
 }
 
