@@ -64,8 +64,9 @@ impl NameRules {
         }
     }
 
-    /// A model entity as Humdex keeps it: dropped when it is a vehicle or a capitalised common
-    /// word at the start of a sentence, an organisation when its last word says business.
+    /// A model entity as Humdex keeps it: dropped when it is a vehicle, a person or organisation
+    /// in lower case, or a capitalised common word at the start of a sentence; an organisation
+    /// when its last word says business.
     pub(crate) fn review(&self, text: &str, mut found: Found) -> Option<Found> {
         let written = text.get(found.span.clone())?;
         let mut words = written.split_whitespace();
@@ -79,6 +80,11 @@ impl NameRules {
             return Some(found);
         }
         if self.vehicle_makes.contains(first) {
+            return None;
+        }
+        // Names are capitalised; the model's all-lower-case "people" and "companies" in report
+        // text ("reviews describe") are noise. Places stay: ads write "houston".
+        if found.kind != EntityKind::Location && !written.chars().any(char::is_uppercase) {
             return None;
         }
         let single = first == last;
@@ -170,6 +176,22 @@ mod tests {
         assert!(
             rules
                 .review(text, model(EntityKind::Person, text, "Joy"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn lower_case_people_and_companies_are_noise_but_places_are_not() {
+        let rules = NameRules::builtin().unwrap();
+        let text = "reviews describe her as new in houston";
+        assert!(
+            rules
+                .review(text, model(EntityKind::Organization, text, "reviews describe"))
+                .is_none()
+        );
+        assert!(
+            rules
+                .review(text, model(EntityKind::Location, text, "houston"))
                 .is_some()
         );
     }
