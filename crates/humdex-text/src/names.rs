@@ -186,7 +186,10 @@ mod tests {
         let text = "reviews describe her as new in houston";
         assert!(
             rules
-                .review(text, model(EntityKind::Organization, text, "reviews describe"))
+                .review(
+                    text,
+                    model(EntityKind::Organization, text, "reviews describe")
+                )
                 .is_none()
         );
         assert!(
