@@ -16,6 +16,10 @@ use humdex_text::indicators::{self, Lexicon};
 use humdex_text::{Analyzer, Context};
 use serde::Serialize;
 use serde_json::json;
+use thread_priority::{
+    NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy,
+    set_thread_priority_and_policy, thread_native_id,
+};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -107,19 +111,42 @@ impl Projection for AnalysisProjection {
         }
         let analyzer = self.analyzer.clone();
         let phone_region = self.phone_region.clone();
-        // Analysis is CPU work: off the async workers, so requests keep being served.
-        let analyses = tokio::task::spawn_blocking(move || {
+        let analyses = at_idle_priority(move || {
             records
                 .into_iter()
                 .map(|record| analyze_record(&analyzer, phone_region.as_deref(), record))
                 .collect::<Vec<_>>()
         })
-        .await
-        .map_err(|error| humdex_store::Error::Projection(error.to_string()))?;
+        .await?;
         self.store
             .save_analyses(ANALYSIS, after, last.seq, &analyses)
             .await
     }
+}
+
+/// Runs `work` on a thread of its own at the OS's idle priority: analysis is CPU work that may
+/// take every spare cycle, but must not delay intake or reads on a busy node. It catches up when
+/// the node is quieter; `/health` shows its lag meanwhile.
+async fn at_idle_priority<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> humdex_store::Result<T> {
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("humdex-analysis".to_owned())
+        .spawn(move || {
+            let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+            if let Err(error) =
+                set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle)
+            {
+                tracing::debug!(?error, "text analysis runs at normal priority");
+            }
+            // A send fails only when the projection stopped waiting; nothing is lost.
+            let _ = sender.send(work());
+        })
+        .map_err(|error| humdex_store::Error::Projection(error.to_string()))?;
+    receiver
+        .await
+        .map_err(|_| humdex_store::Error::Projection("the analysis thread failed".to_owned()))
 }
 
 /// Analyses every text part of `record` on its own, so each mention keeps its part's label.
