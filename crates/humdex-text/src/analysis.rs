@@ -145,9 +145,16 @@ impl Analyzer {
                 norm: token.norm,
             })
             .collect();
-        self.ner
-            .recognize(&inputs)
+        windows(&inputs, NER_WINDOW)
             .into_iter()
+            .flat_map(|window| {
+                let offset = window.start;
+                let spans = inputs.get(window).map(|w| self.ner.recognize(w));
+                spans.into_iter().flatten().map(move |mut span| {
+                    span.tokens = span.tokens.start + offset..span.tokens.end + offset;
+                    span
+                })
+            })
             .filter_map(|span| {
                 let (kind, confidence) = match span.label {
                     NerLabel::Person => (EntityKind::Person, NER_CONFIDENCE),
@@ -221,6 +228,32 @@ impl Analyzer {
         }
         found.sort_by_key(|found| found.span.start);
     }
+}
+
+/// The most tokens the model reads at once. Its memory grows with the document (about 2.4 KB a
+/// token), so a long text is read in windows that end at a sentence or line end; the model sees
+/// four tokens to each side, so a split there changes nothing away from the seam, and texts of
+/// up to this many tokens get exactly spaCy's entities.
+const NER_WINDOW: usize = 8192;
+
+/// Token ranges of at most `size` tokens covering `tokens`, each but the last ending after a
+/// sentence-final token or a line break in its second half when there is one.
+fn windows(tokens: &[NerToken<'_>], size: usize) -> Vec<Range<usize>> {
+    let ends_sentence =
+        |token: &NerToken<'_>| matches!(token.text, "." | "!" | "?") || token.text.contains('\n');
+    let mut windows = Vec::new();
+    let mut start = 0;
+    while tokens.len() - start > size {
+        let limit = start + size;
+        let cut = (start + size / 2..limit)
+            .rev()
+            .find(|&at| tokens.get(at).is_some_and(ends_sentence))
+            .map_or(limit, |at| at + 1);
+        windows.push(start..cut);
+        start = cut;
+    }
+    windows.push(start..tokens.len());
+    windows
 }
 
 /// Keeps the text within [`MAX_TEXT_BYTES`], cut at a character boundary.
@@ -323,6 +356,19 @@ mod tests {
         let kept = merge(candidates, 2);
         assert_eq!(kept.len(), 1);
         assert_eq!(kept.first().map(|f| f.kind), Some(EntityKind::Weapon));
+    }
+
+    #[test]
+    fn long_texts_are_read_in_windows_that_end_at_sentences() {
+        let words = ["a", "b", ".", "c", "d", "e", "f", "\n", "g", "h"];
+        let tokens: Vec<NerToken<'_>> = words
+            .iter()
+            .map(|text| NerToken { text, norm: None })
+            .collect();
+        assert_eq!(windows(&tokens, 4), [0..3, 3..7, 7..10]);
+        assert_eq!(windows(&tokens, 5), [0..3, 3..8, 8..10]);
+        assert_eq!(windows(&tokens, 10), [0..10]);
+        assert_eq!(windows(&tokens[..0], 4), [0..0]);
     }
 
     #[test]
