@@ -367,8 +367,8 @@ mod tests {
             .collect();
         assert_eq!(windows(&tokens, 4), [0..3, 3..7, 7..10]);
         assert_eq!(windows(&tokens, 5), [0..3, 3..8, 8..10]);
-        assert_eq!(windows(&tokens, 10), [0..10]);
-        assert_eq!(windows(&tokens[..0], 4), [0..0]);
+        assert_eq!(windows(&tokens, 10), vec![(0..10)]);
+        assert_eq!(windows(&tokens[..0], 4), vec![(0..0)]);
     }
 
     #[test]
