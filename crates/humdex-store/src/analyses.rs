@@ -6,6 +6,7 @@ use humdex_model::{
     VisibleRecord,
 };
 use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
 use sqlx::{Acquire, AnyConnection, Row};
 
 use crate::error::corrupt;
@@ -113,15 +114,17 @@ impl Store {
         visible: &VisibleRecord,
     ) -> Result<VisibleAnalysis> {
         let id = visible.record().id;
-        let shown = |part: &TextPart, label: &str| -> Result<bool> {
+        // A row's part, when the reader may see that part of the record.
+        let shown_part = |row: &AnyRow| -> Result<Option<TextPart>> {
+            let part: TextPart = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
             let withheld = part
                 .field()
                 .is_some_and(|name| visible.withheld_fields().contains(name));
-            let label = match label {
+            let label = match row.try_get::<&str, _>("label")? {
                 "" => None,
                 text => Some(text.parse::<Label>().map_err(corrupt)?),
             };
-            Ok(!withheld && reader.satisfies(label.as_ref()))
+            Ok((!withheld && reader.satisfies(label.as_ref())).then_some(part))
         };
         let version = sqlx::query("SELECT version FROM record_analyses WHERE record_id = $1")
             .bind(id.to_string())
@@ -138,10 +141,9 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         for row in rows {
-            let part: TextPart = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
-            if !shown(&part, row.try_get("label")?)? {
+            let Some(part) = shown_part(&row)? else {
                 continue;
-            }
+            };
             mentions.push(Mention {
                 part,
                 kind: row.try_get::<String, _>("kind")?.parse().map_err(corrupt)?,
@@ -162,10 +164,9 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         for row in rows {
-            let part: TextPart = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
-            if !shown(&part, row.try_get("label")?)? {
+            let Some(part) = shown_part(&row)? else {
                 continue;
-            }
+            };
             indicators.push(IndicatorMention {
                 part,
                 text: row.try_get("text")?,

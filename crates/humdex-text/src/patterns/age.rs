@@ -66,11 +66,11 @@ fn age(text: &str, caps: &Captures) -> Option<(std::ops::Range<usize>, u32, f32)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     fn run(text: &str) -> Vec<(String, u32)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.into_iter()
+        finds(find, text, &Context::default())
+            .into_iter()
             .map(|f| match f.normalized {
                 Normalized::Years(years) => (text[f.span].to_owned(), years),
                 other => panic!("unexpected {other:?}"),

@@ -165,11 +165,11 @@ fn decimal(text: &str, caps: &Captures) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     fn run(text: &str) -> Vec<(String, f64, f64)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.into_iter()
+        finds(find, text, &Context::default())
+            .into_iter()
             .map(|f| match f.normalized {
                 Normalized::Point { lat, lon } => (text[f.span].to_owned(), lat, lon),
                 other => panic!("unexpected {other:?}"),

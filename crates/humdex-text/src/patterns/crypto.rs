@@ -150,11 +150,11 @@ fn monero_base58(s: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     fn wallets(text: &str) -> Vec<(String, &'static str, String, f32)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.into_iter()
+        finds(find, text, &Context::default())
+            .into_iter()
             .map(|f| {
                 let Normalized::Wallet { chain, address } = f.normalized else {
                     unreachable!("crypto yields wallets")

@@ -227,6 +227,7 @@ mod tests {
     use jiff::civil::date;
 
     use super::*;
+    use crate::patterns::testing::texts;
 
     fn run_with(
         text: &str,
@@ -237,14 +238,7 @@ mod tests {
             default_region: region.map(str::to_owned),
             reference_date: reference,
         };
-        let mut out = Vec::new();
-        find(text, &context, &mut out);
-        out.into_iter()
-            .map(|f| match f.normalized {
-                Normalized::Text(iso) => (text[f.span].to_owned(), iso),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect()
+        texts(find, text, &context)
     }
 
     fn run(text: &str) -> Vec<(String, String)> {

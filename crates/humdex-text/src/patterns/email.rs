@@ -154,11 +154,11 @@ fn found(span: Range<usize>, address: String, confidence: f32) -> Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     fn emails(text: &str) -> Vec<(&str, String)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.into_iter()
+        finds(find, text, &Context::default())
+            .into_iter()
             .map(|f| {
                 let Normalized::Text(address) = f.normalized else {
                     unreachable!("e-mails are text")

@@ -234,12 +234,11 @@ fn found(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     fn handles(text: &str) -> Vec<(&str, Option<String>, String)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.sort_by_key(|f| f.span.start);
-        out.into_iter()
+        finds(find, text, &Context::default())
+            .into_iter()
             .map(|f| {
                 let Normalized::Handle { platform, name } = f.normalized else {
                     unreachable!("handles")

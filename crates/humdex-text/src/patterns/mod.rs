@@ -35,3 +35,31 @@ pub fn find_all(text: &str, context: &Context) -> Vec<Found> {
     }
     found
 }
+
+/// Running one extractor in its unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::{Context, Found, Normalized};
+
+    /// An extractor's entry point.
+    pub(crate) type Find = fn(&str, &Context, &mut Vec<Found>);
+
+    /// What `find` reports in `text` read with `context`, in text order.
+    pub(crate) fn finds(find: Find, text: &str, context: &Context) -> Vec<Found> {
+        let mut out = Vec::new();
+        find(text, context, &mut out);
+        out.sort_by_key(|found| found.span.start);
+        out
+    }
+
+    /// For an extractor whose values are text: each find as (written, normalised).
+    pub(crate) fn texts(find: Find, text: &str, context: &Context) -> Vec<(String, String)> {
+        finds(find, text, context)
+            .into_iter()
+            .map(|found| match found.normalized {
+                Normalized::Text(value) => (text[found.span].to_owned(), value),
+                other => panic!("expected a text value, got {other:?}"),
+            })
+            .collect()
+    }
+}

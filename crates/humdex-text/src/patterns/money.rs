@@ -305,6 +305,7 @@ fn period(unit: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     type Price = (String, f64, String, Option<String>);
 
@@ -313,9 +314,8 @@ mod tests {
             default_region: region.map(str::to_owned),
             ..Context::default()
         };
-        let mut out = Vec::new();
-        find(text, &context, &mut out);
-        out.into_iter()
+        finds(find, text, &context)
+            .into_iter()
             .map(|f| match f.normalized {
                 Normalized::Money {
                     amount,

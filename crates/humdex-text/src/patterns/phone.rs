@@ -478,15 +478,15 @@ fn digit(c: char) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     fn phones_in<'t>(text: &'t str, region: Option<&str>) -> Vec<(&'t str, String, f32)> {
         let context = Context {
             default_region: region.map(str::to_owned),
             ..Context::default()
         };
-        let mut out = Vec::new();
-        find(text, &context, &mut out);
-        out.into_iter()
+        finds(find, text, &context)
+            .into_iter()
             .map(|f| {
                 let Normalized::Text(e164) = f.normalized else {
                     unreachable!("phones are text")

@@ -96,16 +96,10 @@ fn best(candidate: &str) -> Option<(Range<usize>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::texts;
 
     fn run(text: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.into_iter()
-            .map(|f| match f.normalized {
-                Normalized::Text(plate) => (text[f.span].to_owned(), plate),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect()
+        texts(find, text, &Context::default())
     }
 
     fn plate(span: &str, normalized: &str) -> (String, String) {

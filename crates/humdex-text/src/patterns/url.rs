@@ -90,11 +90,11 @@ fn canonical(link: &str) -> Option<(String, f32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::finds;
 
     fn urls(text: &str) -> Vec<(&str, String)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.into_iter()
+        finds(find, text, &Context::default())
+            .into_iter()
             .map(|f| {
                 let Normalized::Text(url) = f.normalized else {
                     unreachable!("URLs are text")

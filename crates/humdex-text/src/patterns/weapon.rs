@@ -349,16 +349,10 @@ fn emit(text: &str, phrase: &[Piece], out: &mut Vec<Found>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patterns::testing::texts;
 
     fn run(text: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        find(text, &Context::default(), &mut out);
-        out.into_iter()
-            .map(|f| match f.normalized {
-                Normalized::Text(name) => (text[f.span].to_owned(), name),
-                other => panic!("unexpected {other:?}"),
-            })
-            .collect()
+        texts(find, text, &Context::default())
     }
 
     fn weapon(span: &str, name: &str) -> (String, String) {
