@@ -88,7 +88,7 @@ impl FromStr for Kind {
 }
 
 /// The channel a record arrived through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// A web form.
@@ -99,12 +99,56 @@ pub enum Channel {
     Email,
     /// A phone call taken down by staff.
     Phone,
+    /// A hotline: calls, texts and chats to a trafficking hotline.
+    Hotline,
     /// A partner agency.
     Partner,
     /// A mobile device.
     Mobile,
     /// A bulk import.
     Import,
+}
+
+impl Channel {
+    /// Every channel.
+    pub const ALL: [Channel; 8] = [
+        Channel::Form,
+        Channel::Api,
+        Channel::Email,
+        Channel::Phone,
+        Channel::Hotline,
+        Channel::Partner,
+        Channel::Mobile,
+        Channel::Import,
+    ];
+
+    /// The name in JSON and queries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Form => "form",
+            Self::Api => "api",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Hotline => "hotline",
+            Self::Partner => "partner",
+            Self::Mobile => "mobile",
+            Self::Import => "import",
+        }
+    }
+}
+
+impl FromStr for Channel {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|channel| channel.as_str() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|channel| channel.as_str()).collect();
+                format!("unknown source `{text}` ({})", names.join(", "))
+            })
+    }
 }
 
 /// How reliable the source has been (Admiralty code: A completely reliable … F cannot be judged).

@@ -1,0 +1,1 @@
+//! The percolator (being written).
