@@ -1,8 +1,20 @@
 //! What a reader with a given set of labels sees of a record: the unit the index stores and the
 //! percolator checks.
 
-use humdex_model::{Channel, EntityKind, Kind, RecordId, State};
+use std::collections::BTreeSet;
+
+use humdex_model::{
+    Channel, EntityKind, FieldName, FieldValue, Kind, Label, Mention, Record, RecordId, State,
+    TextPart,
+};
 use jiff::Timestamp;
+
+use crate::analyzer::entity_key;
+
+/// The most field labels of one record that get views of their own: a record has a view for
+/// every subset of its field labels, so beyond this the count of views would explode. Fields
+/// under further labels are left out of the index (never shown, never found) and logged.
+pub const MAX_FIELD_LABELS: usize = 6;
 
 /// One visibility view of one version of a record: its metadata, and the texts, entities and
 /// places of exactly the parts guarded by `labels` (beside the record's own label).
@@ -70,6 +82,147 @@ pub struct Point {
 }
 
 impl View {
+    /// The views of `record` with its entity `mentions`: one for each subset of its field
+    /// labels, each with the parts that subset opens.
+    pub fn of_record(record: &Record, mentions: &[Mention]) -> Vec<View> {
+        let mut field_labels: Vec<&str> = record
+            .fields
+            .values()
+            .filter_map(|field| field.label.as_ref().map(Label::as_str))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if field_labels.len() > MAX_FIELD_LABELS {
+            tracing::warn!(
+                record = %record.id,
+                labels = field_labels.len(),
+                "a record has more field labels than search has views for; the fields under the \
+                 others are not searchable"
+            );
+            field_labels.truncate(MAX_FIELD_LABELS);
+        }
+        // Which field label opens a field, as an index into `field_labels`: `Ok(None)` for
+        // fields under the record's label only, `Err` for those under a label left out.
+        let opened_by = |name: &FieldName| -> Result<Option<usize>, ()> {
+            match record
+                .fields
+                .get(name)
+                .and_then(|field| field.label.as_ref())
+            {
+                None => Ok(None),
+                Some(label) => field_labels
+                    .iter()
+                    .position(|candidate| *candidate == label.as_str())
+                    .map(Some)
+                    .ok_or(()),
+            }
+        };
+        let part_opened_by = |part: &TextPart| match part.field() {
+            None => Ok(None),
+            Some(name) => opened_by(name),
+        };
+        let in_subset = |opener: Result<Option<usize>, ()>, subset: u32| match opener {
+            Ok(None) => true,
+            Ok(Some(index)) => subset & (1 << index) != 0,
+            Err(()) => false,
+        };
+        let texts: Vec<(Result<Option<usize>, ()>, ViewText)> = record
+            .text_parts()
+            .into_iter()
+            .map(|(part, text)| {
+                (
+                    part_opened_by(&part),
+                    ViewText {
+                        part: part.to_string(),
+                        text: text.to_owned(),
+                    },
+                )
+            })
+            .collect();
+        let entities: Vec<(Result<Option<usize>, ()>, ViewEntity, Option<Point>)> = mentions
+            .iter()
+            .filter_map(|mention| {
+                let key = mention_key(mention);
+                (!key.is_empty()).then(|| {
+                    (
+                        part_opened_by(&mention.part),
+                        ViewEntity {
+                            kind: mention.kind,
+                            key,
+                            part: mention.part.to_string(),
+                        },
+                        mention_point(mention),
+                    )
+                })
+            })
+            .collect();
+        let mut locations: Vec<(Result<Option<usize>, ()>, Point)> = Vec::new();
+        for (name, field) in &record.fields {
+            let values = match &field.value {
+                FieldValue::List(items) => items.iter().collect(),
+                value => vec![value],
+            };
+            for value in values {
+                if let FieldValue::Location(location) = value {
+                    let point = Point {
+                        lat: location.lat,
+                        lon: location.lon,
+                    };
+                    locations.push((opened_by(name), point));
+                }
+            }
+        }
+        let record_label = record.label.as_ref().map(|label| label.as_str().to_owned());
+        (0..1u32 << field_labels.len())
+            .map(|subset| {
+                let chosen = |index: usize| subset & (1 << index) != 0;
+                let mut labels: Vec<String> = record_label.iter().cloned().collect();
+                let mut excluded = Vec::new();
+                for (index, label) in field_labels.iter().enumerate() {
+                    if chosen(index) {
+                        labels.push((*label).to_owned());
+                    } else {
+                        excluded.push((*label).to_owned());
+                    }
+                }
+                let mut points: Vec<Point> = entities
+                    .iter()
+                    .filter(|(opener, _, _)| in_subset(*opener, subset))
+                    .filter_map(|(_, _, point)| *point)
+                    .chain(
+                        locations
+                            .iter()
+                            .filter(|(opener, _)| in_subset(*opener, subset))
+                            .map(|(_, point)| *point),
+                    )
+                    .collect();
+                points.dedup();
+                View {
+                    record: record.id,
+                    version: record.version,
+                    labels,
+                    excluded,
+                    created_by: record.created_by.clone(),
+                    kind: record.kind,
+                    state: record.state,
+                    source: record.source.channel,
+                    received: record.received,
+                    texts: texts
+                        .iter()
+                        .filter(|(opener, _)| in_subset(*opener, subset))
+                        .map(|(_, text)| text.clone())
+                        .collect(),
+                    entities: entities
+                        .iter()
+                        .filter(|(opener, _, _)| in_subset(*opener, subset))
+                        .map(|(_, entity, _)| entity.clone())
+                        .collect(),
+                    points,
+                }
+            })
+            .collect()
+    }
+
     /// The title, when the view holds it.
     pub fn title(&self) -> Option<&str> {
         self.texts
@@ -77,4 +230,25 @@ impl View {
             .find(|text| text.part == "title")
             .map(|text| text.text.as_str())
     }
+}
+
+/// The search key of a mention: of its normalised value, or of a place's name, or of the text as
+/// written when the value is a point.
+fn mention_key(mention: &Mention) -> String {
+    match &mention.normalized {
+        serde_json::Value::String(value) => entity_key(value),
+        serde_json::Value::Object(object) => match object.get("name") {
+            Some(serde_json::Value::String(name)) => entity_key(name),
+            _ => entity_key(&mention.text),
+        },
+        _ => entity_key(&mention.text),
+    }
+}
+
+/// Where a geocoded place or a coordinate mention lies.
+fn mention_point(mention: &Mention) -> Option<Point> {
+    let object = mention.normalized.as_object()?;
+    let lat = object.get("lat")?.as_f64()?;
+    let lon = object.get("lon")?.as_f64()?;
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some(Point { lat, lon })
 }
