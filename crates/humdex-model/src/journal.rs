@@ -51,6 +51,13 @@ pub enum ChangeKind {
     TokenCreated,
     /// An API token was revoked; the subject is the token's id.
     TokenRevoked,
+    /// A user created a subscription; the subject is its id. The entry names neither its query
+    /// nor its name: every reader of the journal sees it.
+    SubscriptionCreated,
+    /// A subscription was paused or resumed; the subject is its id.
+    SubscriptionChanged,
+    /// A subscription was deleted, with its notifications; the subject is its id.
+    SubscriptionDeleted,
 }
 
 impl ChangeKind {
@@ -76,6 +83,9 @@ impl ChangeKind {
             Self::AuthorizationDefined => "authorization_defined",
             Self::AuthorizationsChanged => "authorizations_changed",
             Self::RecordDisseminated => "record_disseminated",
+            Self::SubscriptionCreated => "subscription_created",
+            Self::SubscriptionChanged => "subscription_changed",
+            Self::SubscriptionDeleted => "subscription_deleted",
         }
     }
 }
@@ -87,8 +97,8 @@ pub struct Change {
     pub seq: Seq,
     /// What happened.
     pub change: ChangeKind,
-    /// What it happened to: a record id, a username, a pool name, an API token's id, or
-    /// `mfa_policy`.
+    /// What it happened to: a record id, a username, a pool name, an API token's or a
+    /// subscription's id, or `mfa_policy`.
     pub subject: String,
     /// The subject's version after the change.
     pub version: i64,
@@ -141,6 +151,9 @@ mod tests {
             ChangeKind::MfaPolicyChanged,
             ChangeKind::TokenCreated,
             ChangeKind::TokenRevoked,
+            ChangeKind::SubscriptionCreated,
+            ChangeKind::SubscriptionChanged,
+            ChangeKind::SubscriptionDeleted,
         ] {
             // The journal stores `as_str` and reads it back through serde.
             assert_eq!(

@@ -13,6 +13,7 @@ mod journal;
 mod label;
 mod mention;
 mod record;
+mod subscription;
 mod user;
 mod view;
 mod workflow;
@@ -26,6 +27,9 @@ pub use mention::{EntityKind, IndicatorMention, Mention, TextPart};
 pub use record::{
     Attachment, Channel, Credibility, Kind, NewRecord, Priority, Record, RecordId, RecordPatch,
     Reliability, Source,
+};
+pub use subscription::{
+    DeliveryChannel, NewNotification, NewSubscription, Notification, Subscription, SubscriptionId,
 };
 pub use user::{Role, User, Username};
 pub use view::{Reader, RecordPointer, RecordView, Sight, VisibleRecord};

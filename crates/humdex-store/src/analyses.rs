@@ -84,6 +84,38 @@ impl Store {
         }
     }
 
+    /// The version of record `id` last analysed and every mention found in it, with nothing
+    /// withheld: for projections only, which keep what they derive under the labels of its
+    /// parts. `None` if the record has not been analysed.
+    pub async fn analysis_for_projection(
+        &self,
+        id: RecordId,
+    ) -> Result<Option<(i64, Vec<Mention>)>> {
+        let Some(version) = sqlx::query("SELECT version FROM record_analyses WHERE record_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let version: i64 = version.try_get("version")?;
+        let rows = sqlx::query(
+            "SELECT part, start_char, end_char, kind, text, normalized, confidence, source \
+             FROM mentions WHERE record_id = $1 ORDER BY part, start_char",
+        )
+        .bind(id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mentions = rows
+            .iter()
+            .map(|row| {
+                let part = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
+                mention_from_row(row, part)
+            })
+            .collect::<Result<_>>()?;
+        Ok(Some((version, mentions)))
+    }
+
     /// Stores `analyses`, replacing each record's earlier analysis, and moves projection
     /// `projection` on to `last`, in one transaction. Nothing is stored if another node sharing
     /// the store has already applied changes from `after` on.
@@ -144,16 +176,7 @@ impl Store {
             let Some(part) = shown_part(&row)? else {
                 continue;
             };
-            mentions.push(Mention {
-                part,
-                kind: row.try_get::<String, _>("kind")?.parse().map_err(corrupt)?,
-                text: row.try_get("text")?,
-                start: offset(row.try_get("start_char")?)?,
-                end: offset(row.try_get("end_char")?)?,
-                normalized: serde_json::from_str(row.try_get("normalized")?).map_err(corrupt)?,
-                confidence: row.try_get::<f64, _>("confidence")? as f32,
-                source: row.try_get("source")?,
-            });
+            mentions.push(mention_from_row(&row, part)?);
         }
         let mut indicators = Vec::new();
         let rows = sqlx::query(
@@ -183,6 +206,19 @@ impl Store {
             indicators,
         })
     }
+}
+
+fn mention_from_row(row: &AnyRow, part: TextPart) -> Result<Mention> {
+    Ok(Mention {
+        part,
+        kind: row.try_get::<String, _>("kind")?.parse().map_err(corrupt)?,
+        text: row.try_get("text")?,
+        start: offset(row.try_get("start_char")?)?,
+        end: offset(row.try_get("end_char")?)?,
+        normalized: serde_json::from_str(row.try_get("normalized")?).map_err(corrupt)?,
+        confidence: row.try_get::<f64, _>("confidence")? as f32,
+        source: row.try_get("source")?,
+    })
 }
 
 fn offset(stored: i64) -> Result<usize> {

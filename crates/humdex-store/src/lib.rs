@@ -25,6 +25,7 @@ mod mfa;
 mod privileges;
 mod projection;
 mod records;
+mod subscriptions;
 mod tokens;
 mod users;
 mod writer;

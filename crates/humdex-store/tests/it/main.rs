@@ -36,3 +36,7 @@ mod privileges;
 // The audit log: appends and their indexes, checkpoints, proofs that verify, every journalled
 // change audited in its transaction, and concurrent appends.
 mod audit;
+
+// Subscriptions: their owners alone create, list, pause and delete them; notifications kept once
+// per record version, paged by id, delivered to webhooks, and deleted with their subscription.
+mod subscriptions;
