@@ -87,10 +87,22 @@ impl GeoArea {
                     lon,
                 };
                 let radius = [
-                    Point { lat: south, lon: west },
-                    Point { lat: south, lon: east },
-                    Point { lat: north, lon: west },
-                    Point { lat: north, lon: east },
+                    Point {
+                        lat: south,
+                        lon: west,
+                    },
+                    Point {
+                        lat: south,
+                        lon: east,
+                    },
+                    Point {
+                        lat: north,
+                        lon: west,
+                    },
+                    Point {
+                        lat: north,
+                        lon: east,
+                    },
                 ]
                 .into_iter()
                 .map(|corner| distance_m(center, corner))
@@ -115,7 +127,12 @@ impl GeoArea {
                 return None;
             }
             let cell = center.to_cell(resolution);
-            Some(cell.grid_disk::<Vec<_>>(k).into_iter().map(cell_token).collect())
+            Some(
+                cell.grid_disk::<Vec<_>>(k)
+                    .into_iter()
+                    .map(cell_token)
+                    .collect(),
+            )
         })
     }
 }
@@ -199,8 +216,8 @@ mod tests {
                 let angle = f64::from(i) * 0.7;
                 let fraction = f64::from(i % 10) / 10.0;
                 let dlat = (radius * fraction * angle.sin()) / 111_000.0;
-                let dlon = (radius * fraction * angle.cos())
-                    / (111_000.0 * center.lat.to_radians().cos());
+                let dlon =
+                    (radius * fraction * angle.cos()) / (111_000.0 * center.lat.to_radians().cos());
                 let mut inside = point(center.lat + dlat, center.lon + dlon);
                 if inside.lon > 180.0 {
                     inside.lon -= 360.0;

@@ -316,10 +316,16 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// How many view documents hold `term` in the text, for the percolator's choice of anchors.
-    pub fn text_doc_freq(&self, term: &str) -> u64 {
-        let term = Term::from_field_text(self.fields.text, term);
-        self.reader.searcher().doc_freq(&term).unwrap_or(0)
+    /// How many view documents hold the analysed `term` in `field`, for the percolator's choice
+    /// of anchors.
+    pub fn doc_freq(&self, field: TextField, term: &str) -> tantivy::Result<u64> {
+        let field = match field {
+            TextField::Any => self.fields.text,
+            TextField::Title => self.fields.title,
+        };
+        self.reader
+            .searcher()
+            .doc_freq(&Term::from_field_text(field, term))
     }
 
     fn document(&self, view: &View) -> TantivyDocument {

@@ -5,8 +5,9 @@
 //! source:hotline phone:+15555550123 entity:"Jane Doe" after:2026-01-01 near:40.71,-74.00,25km
 //! ```
 //!
-//! Words next to each other must all match (`AND` is implied); `OR` binds tighter than `AND`
-//! does not: `a b OR c` is `a AND (b OR c)`. See [`parse`] for the whole grammar.
+//! Words next to each other must all match (`AND` is implied). `NOT` binds tightest, then `AND`
+//! (written or implied), then `OR`: `a b OR c` is `(a AND b) OR c`. See [`parse`] for the whole
+//! grammar.
 
 mod parse;
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use humdex_model::{
-    Channel, EntityKind, FieldName, FieldValue, Kind, Label, Mention, Record, RecordId, State,
-    TextPart,
+    Channel, EntityKind, FieldName, FieldValue, Kind, Label, Mention, Reader, Record, RecordId,
+    State, TextPart,
 };
 use jiff::Timestamp;
 
@@ -221,6 +221,22 @@ impl View {
                 }
             })
             .collect()
+    }
+
+    /// Whether this is the view of its record that `reader` sees: they satisfy every label it
+    /// needs and none of the field labels it lacks (readers who see only their own records see
+    /// only those). Of a record's views, at most one is any reader's.
+    pub fn visible_to(&self, reader: &Reader) -> bool {
+        let satisfied = |label: &String| {
+            label
+                .parse::<Label>()
+                .is_ok_and(|label| reader.satisfies(Some(&label)))
+        };
+        reader
+            .only_records_of()
+            .is_none_or(|owner| owner == self.created_by)
+            && self.labels.iter().all(satisfied)
+            && !self.excluded.iter().any(satisfied)
     }
 
     /// The title, when the view holds it.

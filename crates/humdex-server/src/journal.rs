@@ -148,7 +148,7 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         status: "ok",
         backend,
         journal_head,
-        projections: [&state.state_counts, &state.analysis]
+        projections: [&state.state_counts, &state.analysis, &state.search]
             .into_iter()
             .map(|runner| status(runner, journal_head))
             .collect(),

@@ -20,6 +20,8 @@ mod pools;
 mod privileges;
 mod ratelimit;
 mod records;
+mod search;
+mod subscriptions;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -37,6 +39,7 @@ pub use audit::AuditKey;
 pub use csrf::CSRF_HEADER;
 pub use http::error::ApiError;
 pub use http::extract::ClientAddress;
+pub use search::{Reindexed, reindex};
 
 /// Limits of the API.
 #[derive(Debug, Clone)]
@@ -56,6 +59,9 @@ pub struct Config {
     pub phone_region: Option<String>,
     /// An admin's trafficking-indicator lexicon (TOML), added to the built-in one.
     pub indicator_lexicon: Option<String>,
+    /// The directory of the search index; `None` keeps it in memory, which suits tests (the
+    /// index is then rebuilt from the journal at every start).
+    pub search_index: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -70,6 +76,7 @@ impl Default for Config {
             audit_key: AuditKey::random(),
             phone_region: Some("US".to_owned()),
             indicator_lexicon: None,
+            search_index: None,
         }
     }
 }
@@ -92,6 +99,9 @@ pub struct AppState {
     store: Store,
     state_counts: ProjectionRunner,
     analysis: ProjectionRunner,
+    search: ProjectionRunner,
+    search_index: Arc<humdex_search::index::SearchIndex>,
+    percolation: Arc<subscriptions::Percolation>,
     clock: Clock,
     /// A hash to verify against when the username is unknown, so that sign-in takes as long
     /// whether or not the user exists.
@@ -120,11 +130,30 @@ impl AppState {
                 config.phone_region.clone(),
             )),
         );
+        let search_index = Arc::new(search::open_index(config.search_index.as_deref())?);
+        let percolation = Arc::new(subscriptions::Percolation::new(
+            store.clone(),
+            search_index.clone(),
+            clock.clone(),
+            config.phone_region.clone(),
+        ));
+        let search_projection = Arc::new(search::SearchProjection::new(
+            store.clone(),
+            search_index.clone(),
+            analysis.clone(),
+            percolation.clone(),
+        ));
+        let search = ProjectionRunner::spawn(store.clone(), search_projection.clone());
+        tokio::spawn(search_projection.follow_analysis());
+        tokio::spawn(percolation.clone().deliver_webhooks());
         let auditor = audit::Auditor::start(&store, config.audit_key.clone(), clock.clone());
         Ok(Self {
             store,
             state_counts,
             analysis,
+            search,
+            search_index,
+            percolation,
             auth_limiter: ratelimit::Limiter::new(config.auth_rate_limit, clock.clone()),
             auditor,
             clock,
@@ -156,6 +185,11 @@ impl AppState {
     pub fn analysis(&self) -> &ProjectionRunner {
         &self.analysis
     }
+
+    /// The search-index projection, to wait on in tests.
+    pub fn search(&self) -> &ProjectionRunner {
+        &self.search
+    }
 }
 
 #[derive(OpenApi)]
@@ -168,6 +202,8 @@ impl AppState {
         (name = "tokens", description = "API tokens for machines"),
         (name = "records", description = "Reports and requests"),
         (name = "analysis", description = "Entities and trafficking indicators found in records' text"),
+        (name = "search", description = "Search over the records the caller may see"),
+        (name = "subscriptions", description = "Stored queries and the notifications of new records that match them"),
         (name = "workflow", description = "Workflow moves, assignment and pools"),
         (name = "journal", description = "The journal, counters and health"),
         (name = "audit", description = "The tamper-evident audit log: signed checkpoints, proofs and entries, for admins"),
@@ -198,6 +234,8 @@ pub fn app(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(disseminations::routes())
         .merge(analysis::routes())
+        .merge(search::routes())
+        .merge(subscriptions::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router

@@ -1696,7 +1696,7 @@ fn plan_record(rng: &mut StdRng, case: &'static Case, now: Timestamp) -> anyhow:
 
     // Calls, forms and apps arrive at once; mail and partner reports take a while; imports lag.
     let delay = match draft.channel {
-        Channel::Phone | Channel::Form | Channel::Mobile | Channel::Api => {
+        Channel::Phone | Channel::Hotline | Channel::Form | Channel::Mobile | Channel::Api => {
             rng.random_range(60..30 * 60)
         }
         Channel::Email | Channel::Partner => rng.random_range(HOUR..3 * DAY),
@@ -2340,7 +2340,7 @@ fn hotline(w: &mut Writer<'_>) -> Draft {
     } else {
         (Reliability::F, 3)
     };
-    Draft::report(Channel::Phone, "caseworker", title, narrative)
+    Draft::report(Channel::Hotline, "caseworker", title, narrative)
         .label((!label.is_empty()).then_some(label))
         .graded(reliability, credibility)
         .victim(victim)

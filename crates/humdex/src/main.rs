@@ -62,6 +62,25 @@ impl StoreArgs {
     }
 }
 
+/// Where the search index is.
+#[derive(Args)]
+struct SearchIndexArgs {
+    /// The directory of the search index, which is rebuilt from the journal when missing.
+    /// Default: search-index in the data directory, or ./humdex-search-index with --database.
+    #[arg(long, env = "HUMDEX_SEARCH_INDEX", value_name = "DIR")]
+    search_index: Option<PathBuf>,
+}
+
+impl SearchIndexArgs {
+    fn path(self, store: &StoreArgs) -> PathBuf {
+        match (self.search_index, &store.database) {
+            (Some(dir), _) => dir,
+            (None, Some(_)) => PathBuf::from("humdex-search-index"),
+            (None, None) => store.data.join("search-index"),
+        }
+    }
+}
+
 /// Where the audit signing key is.
 #[derive(Args)]
 struct AuditKeyArgs {
@@ -95,6 +114,15 @@ enum Command {
         audit_key: AuditKeyArgs,
         #[command(flatten)]
         analysis: AnalysisArgs,
+        #[command(flatten)]
+        search_index: SearchIndexArgs,
+    },
+    /// Rebuilds the search index from the journal. Stop the server first.
+    Reindex {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        search_index: SearchIndexArgs,
     },
     /// Finds the entities (people, places, phones, wallets, weapons, …) and trafficking
     /// indicators in a text, and prints it colour-coded, or as JSON with --json.
@@ -337,8 +365,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_attachment_bytes,
             audit_key,
             analysis,
+            search_index,
         } => {
             let audit_key_path = audit::key_path(&store, audit_key.audit_key);
+            let search_index = search_index.path(&store);
             serve(
                 store,
                 listen,
@@ -349,6 +379,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     max_attachment_bytes,
                     phone_region: Some(analysis.region()?),
                     indicator_lexicon: analysis.lexicon_source()?,
+                    search_index: Some(search_index),
                     ..Config::default()
                 },
             )
@@ -359,6 +390,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             analysis,
         } => extract::run(input.as_deref(), json, &analysis)?,
+        Command::Reindex {
+            store,
+            search_index,
+        } => {
+            let dir = search_index.path(&store);
+            let store = store.open().await?;
+            let bar = progress_bar(0, "indexing");
+            let done = humdex_server::reindex(&store, &dir, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await
+            .with_context(|| format!("cannot rebuild the search index in {}", dir.display()))?;
+            bar.finish_and_clear();
+            println!("Indexed {} records in {}.", done.records, dir.display());
+            if done.unanalysed > 0 {
+                println!(
+                    "{} of them await text analysis; the server adds their entities when it has analysed them.",
+                    done.unanalysed
+                );
+            }
+        }
         Command::Demo { store } => load_demo(&store.open().await?).await?,
         Command::Import { file, store, actor } => {
             let store = store.open().await?;

@@ -69,6 +69,18 @@ pub enum ApiError {
         /// The dotted path of the offending member.
         field: Option<String>,
     },
+    /// A search query that does not parse.
+    #[error("{message} (at character {position} of the query)")]
+    InvalidQuery {
+        /// The parameter or member that holds the query.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+        /// Where, in characters from the start of the query.
+        position: usize,
+        /// How many characters the problem spans.
+        length: usize,
+    },
     /// The body is not JSON.
     #[error("send the body as application/json")]
     UnsupportedMediaType,
@@ -131,6 +143,12 @@ struct ErrorDetail {
     /// The offending member of the request, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// For a query that does not parse: where the problem starts, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<usize>,
+    /// For a query that does not parse: how many characters the problem spans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    length: Option<usize>,
 }
 
 impl ApiError {
@@ -158,6 +176,7 @@ impl ApiError {
             Self::ReauthenticationFailed => (StatusCode::FORBIDDEN, "reauthentication_failed"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::InvalidQuery { .. } => (StatusCode::BAD_REQUEST, "invalid_query"),
             Self::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
@@ -180,15 +199,23 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let field = match &self {
-            Self::Invalid { field, .. } => field.clone(),
-            _ => None,
+        let (field, position, length) = match &self {
+            Self::Invalid { field, .. } => (field.clone(), None, None),
+            Self::InvalidQuery {
+                field,
+                position,
+                length,
+                ..
+            } => (Some((*field).to_owned()), Some(*position), Some(*length)),
+            _ => (None, None, None),
         };
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
                 message: self.to_string(),
                 field,
+                position,
+                length,
             },
         };
         let mut response = (status, axum::Json(body)).into_response();

@@ -46,5 +46,22 @@ mod identity;
 mod privileges;
 /// Intake, reads, lists, edits, idempotency and attachments.
 mod records;
+/// Search: words, filters, entities and places, facets and pages, and nothing above the
+/// caller's clearance.
+#[expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod search;
+/// Subscriptions: stored queries, backfill, live notifications by event stream and webhook,
+/// and none for a field the owner may not see.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod subscriptions;
 /// Workflow moves, pools, claims, the journal, the dashboard and the OpenAPI description.
 mod workflow;

@@ -132,6 +132,17 @@ impl Node {
         }
     }
 
+    /// A call whose answer is read as it comes (an event stream); `token` signs it.
+    pub async fn open(
+        &self,
+        uri: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+    ) -> axum::response::Response {
+        let request = request(Method::GET, uri, Some(token), None, headers);
+        self.app.clone().oneshot(request).await.unwrap()
+    }
+
     /// A JSON call; `token` signs it, `headers` add to it.
     pub async fn call(
         &self,
