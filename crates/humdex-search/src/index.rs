@@ -602,7 +602,7 @@ impl SearchIndex {
                 })
             })
             .collect();
-        snippets.sort_by(|a, b| b.0.cmp(&a.0));
+        snippets.sort_by_key(|(highlighted, _)| std::cmp::Reverse(*highlighted));
         snippets.into_iter().map(|(_, snippet)| snippet).collect()
     }
 }

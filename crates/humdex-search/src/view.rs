@@ -52,6 +52,17 @@ pub struct View {
     pub points: Vec<Point>,
 }
 
+/// What opens a part of a record to a reader, besides the record's own label.
+#[derive(Debug, Clone, Copy)]
+enum Opener {
+    /// Nothing: the part has no label of its own.
+    Record,
+    /// The field label with this index among the record's.
+    Field(usize),
+    /// A field label beyond [`MAX_FIELD_LABELS`]: the part is in no view.
+    Unindexed,
+}
+
 /// One visible text of a record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ViewText {
@@ -101,32 +112,27 @@ impl View {
             );
             field_labels.truncate(MAX_FIELD_LABELS);
         }
-        // Which field label opens a field, as an index into `field_labels`: `Ok(None)` for
-        // fields under the record's label only, `Err` for those under a label left out.
-        let opened_by = |name: &FieldName| -> Result<Option<usize>, ()> {
-            match record
-                .fields
-                .get(name)
-                .and_then(|field| field.label.as_ref())
-            {
-                None => Ok(None),
-                Some(label) => field_labels
-                    .iter()
-                    .position(|candidate| *candidate == label.as_str())
-                    .map(Some)
-                    .ok_or(()),
-            }
+        let opened_by = |name: &FieldName| match record
+            .fields
+            .get(name)
+            .and_then(|field| field.label.as_ref())
+        {
+            None => Opener::Record,
+            Some(label) => field_labels
+                .iter()
+                .position(|candidate| *candidate == label.as_str())
+                .map_or(Opener::Unindexed, Opener::Field),
         };
         let part_opened_by = |part: &TextPart| match part.field() {
-            None => Ok(None),
+            None => Opener::Record,
             Some(name) => opened_by(name),
         };
-        let in_subset = |opener: Result<Option<usize>, ()>, subset: u32| match opener {
-            Ok(None) => true,
-            Ok(Some(index)) => subset & (1 << index) != 0,
-            Err(()) => false,
+        let in_subset = |opener: Opener, subset: u32| match opener {
+            Opener::Record => true,
+            Opener::Field(index) => subset & (1 << index) != 0,
+            Opener::Unindexed => false,
         };
-        let texts: Vec<(Result<Option<usize>, ()>, ViewText)> = record
+        let texts: Vec<(Opener, ViewText)> = record
             .text_parts()
             .into_iter()
             .map(|(part, text)| {
@@ -139,7 +145,7 @@ impl View {
                 )
             })
             .collect();
-        let entities: Vec<(Result<Option<usize>, ()>, ViewEntity, Option<Point>)> = mentions
+        let entities: Vec<(Opener, ViewEntity, Option<Point>)> = mentions
             .iter()
             .filter_map(|mention| {
                 let key = mention_key(mention);
@@ -156,7 +162,7 @@ impl View {
                 })
             })
             .collect();
-        let mut locations: Vec<(Result<Option<usize>, ()>, Point)> = Vec::new();
+        let mut locations: Vec<(Opener, Point)> = Vec::new();
         for (name, field) in &record.fields {
             let values = match &field.value {
                 FieldValue::List(items) => items.iter().collect(),

@@ -1,4 +1,9 @@
 //! The index answers queries over the views readers may see, and over nothing else.
+#![expect(
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers fail the test loudly"
+)]
 
 use humdex_model::{EntityKind, Kind, Reader, Record, Role, State, User};
 use humdex_search::index::{Page, SearchIndex, Sort};
@@ -40,7 +45,7 @@ fn record(
         "id": uuid_for(n),
         "version": 1,
         "origin": "node-a",
-        "kind": if n % 2 == 0 { "report" } else { "request" },
+        "kind": if n.is_multiple_of(2) { "report" } else { "request" },
         "source": {"channel": "hotline", "reliability": "B", "credibility": 2},
         "received": format!("2026-01-{:02}T10:00:00Z", 1 + n % 28),
         "created": "2026-01-01T10:00:00Z",

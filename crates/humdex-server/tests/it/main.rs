@@ -58,7 +58,6 @@ mod search;
 /// and none for a field the owner may not see.
 #[expect(
     clippy::unwrap_used,
-    clippy::panic,
     clippy::indexing_slicing,
     reason = "its helpers fail the test loudly"
 )]

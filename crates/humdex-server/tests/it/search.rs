@@ -83,37 +83,31 @@ async fn words_filters_entities_and_places_find_records() {
         let van = create(&node, &ana, request_record()).await;
         indexed(&node).await;
 
-        assert_eq!(ids(&search(&node, &ana, "roses").await), [ad.clone()]);
+        assert_eq!(ids(&search(&node, &ana, "roses").await), only(&ad));
         assert_eq!(
             ids(&search(&node, &ana, "\"white van\" motel").await),
-            [van.clone()]
+            only(&van)
         );
-        assert_eq!(
-            ids(&search(&node, &ana, "kind:request").await),
-            [van.clone()]
-        );
-        assert_eq!(
-            ids(&search(&node, &ana, "source:hotline").await),
-            [ad.clone()]
-        );
+        assert_eq!(ids(&search(&node, &ana, "kind:request").await), only(&van));
+        assert_eq!(ids(&search(&node, &ana, "source:hotline").await), only(&ad));
         assert_eq!(
             ids(&search(&node, &ana, "phone:713-528-1234").await),
-            [ad.clone()]
+            only(&ad)
         );
         assert_eq!(
             ids(&search(&node, &ana, "phone:+17135281234").await),
-            [ad.clone()]
+            only(&ad)
         );
         assert_eq!(
             ids(&search(&node, &ana, "near:29.9,-95.4,40km").await),
-            [ad.clone()]
+            only(&ad)
         );
         assert!(ids(&search(&node, &ana, "near:40.7,-74.0,40km").await).is_empty());
         assert_eq!(
             ids(&search(&node, &ana, "(van OR roses) NOT motel").await),
-            [ad.clone()]
+            only(&ad)
         );
-        assert_eq!(ids(&search(&node, &ana, "mote*").await), [van.clone()]);
+        assert_eq!(ids(&search(&node, &ana, "mote*").await), only(&van));
 
         let reply = search(&node, &ana, "roses OR van").await;
         assert_eq!(reply.body["total"], 2, "{}", reply.body);
@@ -147,8 +141,8 @@ async fn nothing_above_the_callers_clearance_is_found_counted_or_shown() {
         indexed(&node).await;
 
         // Ana holds VICTIM_PII; Ben does not.
-        assert_eq!(ids(&search(&node, &ana, "maria").await), [ad.clone()]);
-        assert_eq!(ids(&search(&node, &ana, "maria roses").await), [ad.clone()]);
+        assert_eq!(ids(&search(&node, &ana, "maria").await), only(&ad));
+        assert_eq!(ids(&search(&node, &ana, "maria roses").await), only(&ad));
         for query in [
             "maria",
             "maria roses",
@@ -167,7 +161,7 @@ async fn nothing_above_the_callers_clearance_is_found_counted_or_shown() {
         }
         // What Ben may see still finds the record, with the field withheld and out of sight.
         let reply = search(&node, &ben, "roses").await;
-        assert_eq!(ids(&reply), [ad.clone()]);
+        assert_eq!(ids(&reply), only(&ad));
         assert_eq!(reply.body["hits"][0]["withheld_fields"], 1);
         let text = String::from_utf8_lossy(&reply.bytes).to_lowercase();
         assert!(
@@ -177,7 +171,7 @@ async fn nothing_above_the_callers_clearance_is_found_counted_or_shown() {
         // And `roses NOT maria` cannot tell Ben what the field says: it matches as if empty.
         assert_eq!(
             ids(&search(&node, &ben, "roses NOT maria").await),
-            [ad.clone()]
+            only(&ad)
         );
         assert!(ids(&search(&node, &ana, "roses NOT maria").await).is_empty());
         // Partners find only what they submitted.
@@ -261,7 +255,7 @@ async fn a_record_is_searchable_within_a_second_of_its_201() {
         let id = create(&node, &ana, record).await;
         let created = Instant::now();
         loop {
-            if ids(&search(&node, &ana, "quokka").await) == [id.clone()] {
+            if ids(&search(&node, &ana, "quokka").await) == only(&id) {
                 break;
             }
             assert!(
@@ -281,7 +275,7 @@ async fn edits_and_relabels_reach_the_index() {
         let ben = node.login("ben").await;
         let id = create(&node, &ana, request_record()).await;
         indexed(&node).await;
-        assert_eq!(ids(&search(&node, &ben, "motel").await), [id.clone()]);
+        assert_eq!(ids(&search(&node, &ben, "motel").await), only(&id));
         let reply = node
             .call(
                 Method::PATCH,
@@ -294,7 +288,11 @@ async fn edits_and_relabels_reach_the_index() {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         indexed(&node).await;
         assert!(ids(&search(&node, &ana, "motel").await).is_empty());
-        assert_eq!(ids(&search(&node, &ana, "farm").await), [id.clone()]);
+        assert_eq!(ids(&search(&node, &ana, "farm").await), only(&id));
         assert!(ids(&search(&node, &ben, "farm").await).is_empty());
     }
+}
+
+fn only(id: &str) -> Vec<String> {
+    vec![id.to_owned()]
 }
