@@ -21,3 +21,11 @@ mod audit;
 mod cli;
 /// Every acknowledged record survives a SIGKILL of the server mid-write (nothing lost).
 mod kill;
+/// `humdex reindex`: the search index rebuilt from the journal, found again by the server.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod reindex;

@@ -25,6 +25,16 @@ pub fn audit_key(database: &TestDatabase) -> String {
         .to_string()
 }
 
+/// The search index of a test database's node, in its temporary folder, for the same reason.
+pub fn search_index(database: &TestDatabase) -> String {
+    database
+        .dir
+        .path()
+        .join("search-index")
+        .display()
+        .to_string()
+}
+
 pub fn humdex(args: &[&str], database: &TestDatabase, stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_humdex"))
         .args(args)
@@ -69,6 +79,7 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(store_args(database))
             .args(["--audit-key", &audit_key(database)])
+            .args(["--search-index", &search_index(database)])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
