@@ -62,6 +62,9 @@ pub struct Config {
     /// The directory of the search index; `None` keeps it in memory, which suits tests (the
     /// index is then rebuilt from the journal at every start).
     pub search_index: Option<std::path::PathBuf>,
+    /// Whether subscriptions' webhooks may post to private, loopback and link-local addresses
+    /// (an agency's internal systems); by default only public addresses are called.
+    pub webhook_private_networks: bool,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             phone_region: Some("US".to_owned()),
             indicator_lexicon: None,
             search_index: None,
+            webhook_private_networks: false,
         }
     }
 }
@@ -136,6 +140,7 @@ impl AppState {
             search_index.clone(),
             clock.clone(),
             config.phone_region.clone(),
+            config.webhook_private_networks,
         ));
         let search_projection = Arc::new(search::SearchProjection::new(
             store.clone(),

@@ -74,6 +74,8 @@ pub(crate) struct Percolation {
     phone_region: Option<String>,
     /// Set once the stored subscriptions are in the percolator.
     loaded: tokio::sync::OnceCell<()>,
+    /// Whether webhooks may go to private, loopback and link-local addresses.
+    private_networks: bool,
 }
 
 /// Document frequencies from the search index, to anchor each query on its rarest term.
@@ -95,6 +97,7 @@ impl Percolation {
         index: Arc<SearchIndex>,
         clock: crate::Clock,
         phone_region: Option<String>,
+        private_networks: bool,
     ) -> Self {
         Self {
             store,
@@ -105,6 +108,7 @@ impl Percolation {
             clock,
             phone_region,
             loaded: tokio::sync::OnceCell::new(),
+            private_networks,
         }
     }
 
@@ -285,21 +289,10 @@ impl Percolation {
     /// Posts undelivered webhook notifications, one signed post per subscription per round
     /// (a digest when there are several); runs for as long as the server does.
     pub(crate) async fn deliver_webhooks(self: Arc<Self>) {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build();
-        let client = match client {
-            Ok(client) => client,
-            Err(error) => {
-                tracing::error!(%error, "webhooks cannot be delivered");
-                return;
-            }
-        };
         let mut newest = self.newest.subscribe();
         let mut failures: u32 = 0;
         loop {
-            match self.deliver_round(&client).await {
+            match self.deliver_round().await {
                 Ok(true) => {
                     failures = 0;
                     continue;
@@ -310,25 +303,19 @@ impl Percolation {
                     tracing::warn!(%error, "webhook delivery failed; retrying");
                 }
             }
-            // Back off while receivers fail, up to five minutes between tries.
-            let wait = Duration::from_secs(5u64.saturating_mul(1 << failures.min(6)).min(300));
-            let _ = tokio::time::timeout(
-                if failures == 0 {
-                    Duration::from_secs(30)
-                } else {
-                    wait
-                },
-                newest.changed(),
-            )
-            .await;
-            if failures > 0 {
-                tokio::time::sleep(wait).await;
+            if failures == 0 {
+                // New notifications wake the deliverer; other nodes' are found within 30 s.
+                let _ = tokio::time::timeout(Duration::from_secs(30), newest.changed()).await;
+            } else {
+                // Back off while receivers fail: 10 s, 20 s, … up to five minutes.
+                let wait = 5u64.saturating_mul(1 << failures.min(6)).min(300);
+                tokio::time::sleep(Duration::from_secs(wait)).await;
             }
         }
     }
 
     /// One round of webhook delivery; `Ok(true)` when there may be more to deliver at once.
-    async fn deliver_round(&self, client: &reqwest::Client) -> Result<bool, String> {
+    async fn deliver_round(&self) -> Result<bool, String> {
         let pending = self
             .store
             .undelivered_webhook_notifications(WEBHOOK_BATCH)
@@ -366,7 +353,8 @@ impl Percolation {
             .map_err(|error| error.to_string())?;
             let sent_at = (self.clock)().as_second();
             let signature = sign(&secret, sent_at, &body)?;
-            let response = client
+            let response = webhook_client(url, self.private_networks)
+                .await?
                 .post(url)
                 .header("content-type", "application/json")
                 .header("x-humdex-timestamp", sent_at.to_string())
@@ -390,6 +378,73 @@ impl Percolation {
             Some(error) => Err(error),
             None => Ok(full),
         }
+    }
+}
+
+/// A client that posts to `url`, its host resolved here once and pinned, so that the address
+/// checked is the address called. Addresses on private, loopback and link-local networks are
+/// refused unless `private_networks` allows them: a webhook must not become a way to reach the
+/// node's own network.
+pub(crate) async fn webhook_client(
+    url: &str,
+    private_networks: bool,
+) -> Result<reqwest::Client, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|error| format!("{url}: {error}"))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| format!("{url} names no host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = parsed
+        .port_or_known_default()
+        .ok_or_else(|| format!("{url} names no port"))?;
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|error| format!("{host}: {error}"))?
+        .collect();
+    let Some(address) = addresses.first().copied() else {
+        return Err(format!("{host} has no address"));
+    };
+    if !private_networks && !addresses.iter().all(|address| public(address.ip())) {
+        return Err(format!(
+            "{host} is on a private network; webhooks go to public addresses unless the node \
+             allows private ones (--webhook-private-networks)"
+        ));
+    }
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(&host, address)
+        .build()
+        .map_err(|error| error.to_string())
+}
+
+/// Whether `ip` is an address on the public internet.
+fn public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(ip) => {
+            !(ip.is_private()
+                || ip.is_loopback()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_multicast()
+                || ip.is_documentation()
+                // 100.64.0.0/10, carrier-grade NAT.
+                || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64))
+        }
+        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+            Some(mapped) => public(IpAddr::V4(mapped)),
+            None => {
+                !(ip.is_loopback()
+                    || ip.is_unspecified()
+                    || ip.is_multicast()
+                    || ip.is_unique_local()
+                    || ip.is_unicast_link_local())
+            }
+        },
     }
 }
 
@@ -444,6 +499,11 @@ async fn create_subscription(
     Percolator::new()
         .insert(0, &query, &NoStatistics)
         .map_err(|error| ApiError::invalid("query", error.to_string()))?;
+    if let Some(url) = &new.webhook_url {
+        webhook_client(url, state.config.webhook_private_networks)
+            .await
+            .map_err(|error| ApiError::invalid("webhook_url", error))?;
+    }
     let channel = new.channel;
     state.percolation.loaded().await?;
     let (subscription, secret) = state

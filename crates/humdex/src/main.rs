@@ -116,6 +116,10 @@ enum Command {
         analysis: AnalysisArgs,
         #[command(flatten)]
         search_index: SearchIndexArgs,
+        /// Lets subscriptions' webhooks post to private, loopback and link-local addresses (an
+        /// agency's internal systems); by default only public addresses are called.
+        #[arg(long, env = "HUMDEX_WEBHOOK_PRIVATE_NETWORKS")]
+        webhook_private_networks: bool,
     },
     /// Rebuilds the search index from the journal. Stop the server first.
     Reindex {
@@ -366,6 +370,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             audit_key,
             analysis,
             search_index,
+            webhook_private_networks,
         } => {
             let audit_key_path = audit::key_path(&store, audit_key.audit_key);
             let search_index = search_index.path(&store);
@@ -380,6 +385,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     phone_region: Some(analysis.region()?),
                     indicator_lexicon: analysis.lexicon_source()?,
                     search_index: Some(search_index),
+                    webhook_private_networks,
                     ..Config::default()
                 },
             )

@@ -276,8 +276,44 @@ async fn receiver() -> (String, Received) {
 }
 
 #[tokio::test]
-async fn webhooks_are_posted_signed() {
+async fn webhooks_to_private_networks_are_refused_unless_allowed() {
     for node in nodes().await {
+        let ana = node.login("ana").await;
+        for url in [
+            "http://127.0.0.1:9/hook",
+            "http://10.1.2.3/hook",
+            "http://[::1]/hook",
+        ] {
+            let body =
+                json!({"name": "hook", "query": "roses", "channel": "webhook", "webhook_url": url});
+            let reply = node
+                .call(
+                    Method::POST,
+                    "/api/v1/subscriptions",
+                    Some(&ana),
+                    Some(body),
+                    &[],
+                )
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{url}: {}",
+                reply.body
+            );
+            assert_eq!(reply.body["error"]["field"], "webhook_url");
+        }
+    }
+}
+
+#[tokio::test]
+async fn webhooks_are_posted_signed() {
+    for database in humdex_testkit::TestDatabase::all().await {
+        let config = humdex_server::Config {
+            webhook_private_networks: true,
+            ..humdex_server::Config::default()
+        };
+        let node = Node::new(database, config).await;
         let ana = node.login("ana").await;
         let (url, received) = receiver().await;
         let body =

@@ -58,10 +58,6 @@ async fn reindex_rebuilds_the_search_index_from_the_journal() {
         server.child.kill().unwrap();
         server.child.wait().unwrap();
 
-        #[expect(
-            clippy::disallowed_methods,
-            reason = "the test removes the index it made"
-        )]
         std::fs::remove_dir_all(search_index(&database)).unwrap();
         let rebuilt = humdex(
             &["reindex", "--search-index", &search_index(&database)],
