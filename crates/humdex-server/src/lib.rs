@@ -104,6 +104,7 @@ pub struct AppState {
     state_counts: ProjectionRunner,
     analysis: ProjectionRunner,
     search: ProjectionRunner,
+    search_projection: Arc<search::SearchProjection>,
     search_index: Arc<humdex_search::index::SearchIndex>,
     percolation: Arc<subscriptions::Percolation>,
     clock: Clock,
@@ -149,7 +150,7 @@ impl AppState {
             percolation.clone(),
         ));
         let search = ProjectionRunner::spawn(store.clone(), search_projection.clone());
-        tokio::spawn(search_projection.follow_analysis());
+        tokio::spawn(search_projection.clone().follow_analysis());
         tokio::spawn(percolation.clone().deliver_webhooks());
         let auditor = audit::Auditor::start(&store, config.audit_key.clone(), clock.clone());
         Ok(Self {
@@ -157,6 +158,7 @@ impl AppState {
             state_counts,
             analysis,
             search,
+            search_projection,
             search_index,
             percolation,
             auth_limiter: ratelimit::Limiter::new(config.auth_rate_limit, clock.clone()),
@@ -194,6 +196,12 @@ impl AppState {
     /// The search-index projection, to wait on in tests.
     pub fn search(&self) -> &ProjectionRunner {
         &self.search
+    }
+
+    /// Waits until every change up to `seq` is in the search index with its entities and has
+    /// been matched against the subscriptions.
+    pub async fn searchable(&self, seq: humdex_model::Seq) {
+        self.search_projection.completed(seq).await;
     }
 }
 

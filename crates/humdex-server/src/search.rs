@@ -72,6 +72,8 @@ pub(crate) struct SearchProjection {
     step: tokio::sync::Mutex<()>,
     /// The last journal change applied.
     applied: AtomicI64,
+    /// Every change up to here is indexed with its analysis, and percolated.
+    complete: tokio::sync::watch::Sender<Seq>,
 }
 
 /// One record to index: its views, and whether they hold its analysis.
@@ -172,7 +174,15 @@ impl SearchProjection {
             pending: Mutex::new(BTreeMap::new()),
             step: tokio::sync::Mutex::new(()),
             applied: AtomicI64::new(0),
+            complete: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Waits until every change up to `seq` is indexed with its analysis and percolated.
+    pub(crate) async fn completed(&self, seq: Seq) {
+        let mut complete = self.complete.subscribe();
+        // An error means the projection stopped; there is nothing more to wait for.
+        let _ = complete.wait_for(|complete| *complete >= seq).await;
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, BTreeMap<RecordId, Seq>> {
@@ -194,14 +204,15 @@ impl SearchProjection {
     /// Indexes `records`, percolates the analysed ones, and commits with the position below
     /// which everything is indexed with its analysis.
     async fn index(&self, records: Vec<Indexed>, applied: Seq) -> humdex_store::Result<()> {
-        if records.is_empty() {
-            // Nothing to write; a restart re-reads these changes and finds nothing either.
-            return Ok(());
-        }
         let complete = {
             let pending = self.pending();
             pending.values().min().map_or(applied, |oldest| oldest - 1)
         };
+        if records.is_empty() {
+            // Nothing to write; a restart re-reads these changes and finds nothing either.
+            self.complete.send_replace(complete);
+            return Ok(());
+        }
         let index = self.index.clone();
         let analysed: Vec<Vec<View>> = records
             .iter()
@@ -220,7 +231,9 @@ impl SearchProjection {
         .map_err(|error| humdex_store::Error::Projection(error.to_string()))?;
         // After the commit: a subscription made meanwhile finds these records by its backfill
         // search, and the percolator's notifications are keyed so none repeats.
-        self.percolation.percolate(analysed).await
+        self.percolation.percolate(analysed).await?;
+        self.complete.send_replace(complete);
+        Ok(())
     }
 
     /// Re-indexes, with their analysis, the pending records whose analysis has landed; runs

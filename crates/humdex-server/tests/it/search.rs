@@ -19,11 +19,11 @@ pub async fn create(node: &Node, token: &str, record: Value) -> String {
     reply.body["id"].as_str().unwrap().to_owned()
 }
 
-/// Waits until the record's analysis and the search index have caught up with the journal.
+/// Waits until the search index holds the whole journal with its analysis, and the
+/// subscriptions have been matched against it.
 pub async fn indexed(node: &Node) {
     let head = node.store.journal_head().await.unwrap();
-    node.state.analysis().caught_up(head).await;
-    node.state.search().caught_up(head).await;
+    node.state.searchable(head).await;
 }
 
 async fn search(node: &Node, token: &str, query: &str) -> Reply {
