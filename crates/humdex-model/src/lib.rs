@@ -9,6 +9,7 @@
 mod dissemination;
 mod error;
 mod field;
+mod id;
 mod journal;
 mod label;
 mod mention;

@@ -1,55 +1,23 @@
 //! Records: intelligence delivered (reports) and asked for (requests).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::str::FromStr;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::sync::Mutex;
 
 use utoipa::ToSchema;
-use uuid::{ContextV7, Uuid};
 
 use crate::field::FieldJson;
 use crate::{Assignee, Field, FieldName, InvalidInput, Label, State};
 
-/// A record's id: a UUIDv7, so ids sort by creation time and pages can use them as cursors.
-/// Ids made in one process are strictly increasing, even within one millisecond.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(transparent)]
-pub struct RecordId(Uuid);
-
-impl RecordId {
-    /// A new id for a record created at `at`.
-    pub fn new(at: Timestamp) -> Self {
-        let seconds = u64::try_from(at.as_second()).unwrap_or(0);
-        let nanos = u32::try_from(at.subsec_nanosecond()).unwrap_or(0);
-        // A shared counter orders ids made in the same millisecond; without it their random
-        // bits would, and a page of the newest records would come out shuffled.
-        static CONTEXT: Mutex<ContextV7> = Mutex::new(ContextV7::new());
-        Self(Uuid::new_v7(uuid::Timestamp::from_unix(
-            &CONTEXT, seconds, nanos,
-        )))
-    }
-}
-
-impl fmt::Display for RecordId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.as_hyphenated().fmt(f)
-    }
-}
-
-impl FromStr for RecordId {
-    type Err = uuid::Error;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(text).map(Self)
-    }
-}
+crate::id::time_ordered_id!(
+    /// A record's id: a UUIDv7, so ids sort by creation time and pages can use them as cursors.
+    /// Ids made in one process are strictly increasing, even within one millisecond.
+    RecordId,
+    "a record"
+);
 
 /// What a record is.
 #[derive(

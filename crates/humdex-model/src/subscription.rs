@@ -1,49 +1,18 @@
 //! Subscriptions: queries a user keeps, which notify them of each record version that matches.
 
-use std::fmt;
 use std::str::FromStr;
-use std::sync::Mutex;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::{ContextV7, Uuid};
 
 use crate::{InvalidInput, RecordId};
 
-/// A subscription's id: a UUIDv7, so ids sort by creation time.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(transparent)]
-pub struct SubscriptionId(Uuid);
-
-impl SubscriptionId {
-    /// A new id for a subscription created at `at`.
-    pub fn new(at: Timestamp) -> Self {
-        let seconds = u64::try_from(at.as_second()).unwrap_or(0);
-        let nanos = u32::try_from(at.subsec_nanosecond()).unwrap_or(0);
-        // As for records: the counter keeps ids made in one millisecond in creation order.
-        static CONTEXT: Mutex<ContextV7> = Mutex::new(ContextV7::new());
-        Self(Uuid::new_v7(uuid::Timestamp::from_unix(
-            &CONTEXT, seconds, nanos,
-        )))
-    }
-}
-
-impl fmt::Display for SubscriptionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.as_hyphenated().fmt(f)
-    }
-}
-
-impl FromStr for SubscriptionId {
-    type Err = uuid::Error;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(text).map(Self)
-    }
-}
+crate::id::time_ordered_id!(
+    /// A subscription's id: a UUIDv7, so ids sort by creation time.
+    SubscriptionId,
+    "a subscription"
+);
 
 /// How a subscription's notifications reach its owner. (Named apart from [`crate::Channel`],
 /// the channel a record arrived through.)

@@ -15,20 +15,6 @@ async fn analysed(node: &Node) {
     node.state.analysis().caught_up(head).await;
 }
 
-async fn create(node: &Node, token: &str, record: Value) -> String {
-    let reply = node
-        .call(
-            Method::POST,
-            "/api/v1/records",
-            Some(token),
-            Some(record),
-            &[],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
-
 fn ad() -> Value {
     json!({
         "kind": "report",
@@ -56,7 +42,7 @@ fn of_type<'a>(entities: &'a Value, kind: &str) -> Vec<&'a Value> {
 async fn a_records_entities_are_found_typed_normalised_and_located() {
     for node in nodes().await {
         let ana = node.login("ana").await;
-        let id = create(&node, &ana, ad()).await;
+        let id = node.create_record(&ana, ad()).await;
         analysed(&node).await;
 
         let reply = get(&node, &ana, &format!("/api/v1/records/{id}/entities")).await;
@@ -107,7 +93,7 @@ async fn mentions_in_a_withheld_field_are_withheld_with_it() {
     for node in nodes().await {
         let ana = node.login("ana").await;
         let ben = node.login("ben").await;
-        let id = create(&node, &ana, ad()).await;
+        let id = node.create_record(&ana, ad()).await;
         analysed(&node).await;
 
         for uri in [
@@ -128,13 +114,13 @@ async fn mentions_in_a_withheld_field_are_withheld_with_it() {
         assert!(visible_score <= full.body["indicators"]["score"].as_f64().unwrap());
 
         // A record above the reader's clearance has no entities for them, not even a count.
-        let hidden = create(
-            &node,
-            &ana,
-            json!({"kind": "report", "title": "Victim file", "narrative": "Call 713-528-1234",
+        let hidden = node
+            .create_record(
+                &ana,
+                json!({"kind": "report", "title": "Victim file", "narrative": "Call 713-528-1234",
                    "label": "VICTIM_PII"}),
-        )
-        .await;
+            )
+            .await;
         analysed(&node).await;
         for what in ["entities", "highlight"] {
             let reply = get(&node, &ben, &format!("/api/v1/records/{hidden}/{what}")).await;
@@ -152,7 +138,7 @@ async fn mentions_in_a_withheld_field_are_withheld_with_it() {
 async fn highlight_is_escaped_html_with_a_legend() {
     for node in nodes().await {
         let ana = node.login("ana").await;
-        let id = create(&node, &ana, ad()).await;
+        let id = node.create_record(&ana, ad()).await;
         analysed(&node).await;
 
         let reply = get(&node, &ana, &format!("/api/v1/records/{id}/highlight")).await;
@@ -196,7 +182,7 @@ async fn highlight_is_escaped_html_with_a_legend() {
 async fn an_edit_is_analysed_again() {
     for node in nodes().await {
         let ana = node.login("ana").await;
-        let id = create(&node, &ana, ad()).await;
+        let id = node.create_record(&ana, ad()).await;
         analysed(&node).await;
         let edited = node
             .call(
@@ -238,8 +224,7 @@ terms = ["on the blade circuit"]
         };
         let node = Node::new(database, config).await;
         let ana = node.login("ana").await;
-        let id = create(
-            &node,
+        let id = node.create_record(
             &ana,
             json!({"kind": "report", "title": "Tip", "narrative": "She is on the blade circuit now."}),
         )

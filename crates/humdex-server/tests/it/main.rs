@@ -12,11 +12,7 @@ mod support;
 
 /// Text analysis of records: entities found, normalised and located, stored as a projection,
 /// withheld with the field they were found in, and shown colour-coded.
-#[expect(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    reason = "its helpers fail the test loudly"
-)]
+#[expect(clippy::unwrap_used, reason = "its helpers fail the test loudly")]
 mod analysis;
 /// The audit log: signed checkpoints and the proofs that verify against them, admins only,
 /// parameters checked, and every read of the log audited itself.

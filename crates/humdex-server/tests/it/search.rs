@@ -5,20 +5,6 @@ use serde_json::{Value, json};
 
 use crate::support::{Node, Reply, nodes};
 
-pub async fn create(node: &Node, token: &str, record: Value) -> String {
-    let reply = node
-        .call(
-            Method::POST,
-            "/api/v1/records",
-            Some(token),
-            Some(record),
-            &[],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    reply.body["id"].as_str().unwrap().to_owned()
-}
-
 /// Waits until the search index holds the whole journal with its analysis, and the
 /// subscriptions have been matched against it.
 pub async fn indexed(node: &Node) {
@@ -79,8 +65,8 @@ fn request_record() -> Value {
 async fn words_filters_entities_and_places_find_records() {
     for node in nodes().await {
         let ana = node.login("ana").await;
-        let ad = create(&node, &ana, ad()).await;
-        let van = create(&node, &ana, request_record()).await;
+        let ad = node.create_record(&ana, ad()).await;
+        let van = node.create_record(&ana, request_record()).await;
         indexed(&node).await;
 
         assert_eq!(ids(&search(&node, &ana, "roses").await), only(&ad));
@@ -137,7 +123,7 @@ async fn nothing_above_the_callers_clearance_is_found_counted_or_shown() {
         let ana = node.login("ana").await;
         let ben = node.login("ben").await;
         let pat = node.login("pat").await;
-        let ad = create(&node, &ana, ad()).await;
+        let ad = node.create_record(&ana, ad()).await;
         indexed(&node).await;
 
         // Ana holds VICTIM_PII; Ben does not.
@@ -226,7 +212,7 @@ async fn pages_follow_the_cursor() {
         for n in 0..5 {
             let mut record = request_record();
             record["title"] = json!(format!("Van sighting {n}"));
-            created.push(create(&node, &ana, record).await);
+            created.push(node.create_record(&ana, record).await);
             node.advance(jiff::SignedDuration::from_secs(60));
         }
         indexed(&node).await;
@@ -252,7 +238,7 @@ async fn a_record_is_searchable_within_a_second_of_its_201() {
         let ana = node.login("ana").await;
         let mut record = request_record();
         record["narrative"] = json!("The quokka was seen near the pier.");
-        let id = create(&node, &ana, record).await;
+        let id = node.create_record(&ana, record).await;
         let created = Instant::now();
         loop {
             if ids(&search(&node, &ana, "quokka").await) == only(&id) {
@@ -273,7 +259,7 @@ async fn edits_and_relabels_reach_the_index() {
     for node in nodes().await {
         let ana = node.login("ana").await;
         let ben = node.login("ben").await;
-        let id = create(&node, &ana, request_record()).await;
+        let id = node.create_record(&ana, request_record()).await;
         indexed(&node).await;
         assert_eq!(ids(&search(&node, &ben, "motel").await), only(&id));
         let reply = node

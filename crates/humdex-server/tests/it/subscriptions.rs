@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
-use crate::search::{ad, create, indexed};
+use crate::search::{ad, indexed};
 use crate::support::{Node, nodes};
 
 async fn subscribe(node: &Node, token: &str, query: &str) -> Value {
@@ -81,7 +81,7 @@ async fn a_matching_report_reaches_the_event_stream_within_two_seconds() {
         let mut body = response.into_body();
 
         let posted = tokio::time::Instant::now();
-        let record = create(&node, &ana, ad()).await;
+        let record = node.create_record(&ana, ad()).await;
         let found = events(&mut body, Duration::from_secs(2), |found| !found.is_empty()).await;
         assert!(
             posted.elapsed() < Duration::from_secs(2),
@@ -144,7 +144,7 @@ async fn owners_are_not_told_of_fields_they_may_not_see() {
         // Ben cannot see the name, so "roses NOT maria" matches for him and not for Ana.
         subscribe(&node, &ana, "roses NOT maria").await;
         subscribe(&node, &ben, "roses NOT maria").await;
-        create(&node, &ana, ad()).await;
+        node.create_record(&ana, ad()).await;
         indexed(&node).await;
         let for_ana = notifications(&node, &ana).await;
         let for_ben = notifications(&node, &ben).await;
@@ -160,7 +160,7 @@ async fn owners_are_not_told_of_fields_they_may_not_see() {
 async fn a_new_subscription_shows_what_already_matches() {
     for node in nodes().await {
         let ana = node.login("ana").await;
-        let record = create(&node, &ana, ad()).await;
+        let record = node.create_record(&ana, ad()).await;
         indexed(&node).await;
         let created = subscribe(&node, &ana, "phone:713-528-1234").await;
         assert_eq!(created["existing"]["total"], 1, "{created}");
@@ -205,7 +205,7 @@ async fn subscriptions_are_listed_paused_and_deleted_by_their_owner_only() {
             )
             .await;
         assert_eq!(reply.body["paused"], true, "{}", reply.body);
-        create(&node, &ana, ad()).await;
+        node.create_record(&ana, ad()).await;
         indexed(&node).await;
         assert!(notifications(&node, &ana).await.is_empty(), "paused: none");
         let reply = node.call(Method::DELETE, &uri, Some(&ben), None, &[]).await;
@@ -329,7 +329,7 @@ async fn webhooks_are_posted_signed() {
             .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         let secret = reply.body["webhook_secret"].as_str().unwrap().to_owned();
-        let record = create(&node, &ana, ad()).await;
+        let record = node.create_record(&ana, ad()).await;
         indexed(&node).await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while received.lock().unwrap().is_empty() && tokio::time::Instant::now() < deadline {

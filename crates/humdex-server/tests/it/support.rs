@@ -216,6 +216,27 @@ impl Node {
         reply.body["token"].as_str().unwrap().to_owned()
     }
 
+    /// Creates `record`; answers its id.
+    pub async fn create_record(&self, token: &str, record: Value) -> String {
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/v1/records",
+                Some(token),
+                Some(record),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{}: {}",
+            self.backend,
+            reply.body
+        );
+        reply.body["id"].as_str().unwrap().to_owned()
+    }
+
     /// Creates the documented example record; answers its id.
     pub async fn create(&self, token: &str, title: &str) -> String {
         let reply = self
