@@ -16,8 +16,8 @@ data=${PERCOLATOR_DATA:-$root/target/percolator-data}
 sizes=${PERCOLATOR_SIZES:-10000,100000,1000000}
 docs=${PERCOLATOR_DOCS:-5000,5000,2000}
 warmup=${PERCOLATOR_WARMUP:-1000}
-java_dir=$root/target/percolator-java
-mkdir -p "$java_dir"
+work=$root/target/percolator-bench # the baseline's classes and both runs' logs
+mkdir -p "$work"
 
 IFS=, read -r -a size_list <<<"$sizes"
 IFS=, read -r -a doc_list <<<"$docs"
@@ -42,37 +42,43 @@ if ! command -v javac >/dev/null; then
   apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless >&2
 fi
 classpath=$(ls /usr/share/java/lucene-{core,memory,queryparser,queries,analyzers-common,sandbox}-8.*.jar | tr '\n' :)
-javac -d "$java_dir" -cp "$classpath" "$here/Perc.java"
+javac -d "$work" -cp "$classpath" "$here/Perc.java"
 
-declare -A java_rate java_matches
+declare -A java_rate java_matches java_candidates
 for i in "${!size_list[@]}"; do
   n=${size_list[$i]}
   d=$(docs_for "$i")
   echo "java: $n queries, $d documents" >&2
-  line=$(java -Xmx10g -cp "$classpath:$java_dir" Perc "$data" "$n" presearch "$d" "$warmup" | tee /dev/stderr | grep '^mode=')
+  java -Xmx10g -cp "$classpath:$work" Perc "$data" "$n" presearch "$d" "$warmup" >"$work/run-$n.log"
+  cat "$work/run-$n.log" >&2
+  line=$(grep '^mode=' "$work/run-$n.log")
   java_rate[$n]=$(grep -o 'docs_per_s=[0-9.]*' <<<"$line" | cut -d= -f2)
   java_matches[$n]=$(grep -o 'total_matches=[0-9]*' <<<"$line" | cut -d= -f2)
+  java_candidates[$n]=$(grep -o 'cand_per_doc=[0-9.]*' <<<"$line" | cut -d= -f2)
 done
 
 # 3. Humdex, same sizes, documents and warm-up.
 doc_values=$(for i in "${!size_list[@]}"; do docs_for "$i"; done | paste -sd,)
-output=$(cd "$root" && PERCOLATOR_DATA=$data PERCOLATOR_SIZES=$sizes PERCOLATOR_DOCS=$doc_values \
-  PERCOLATOR_WARMUP=$warmup cargo bench -p humdex-search --bench percolator | tee /dev/stderr)
+(cd "$root" && PERCOLATOR_DATA=$data PERCOLATOR_SIZES=$sizes PERCOLATOR_DOCS=$doc_values \
+  PERCOLATOR_WARMUP=$warmup cargo bench -p humdex-search --bench percolator) >"$work/humdex.log"
+cat "$work/humdex.log" >&2
+output=$(cat "$work/humdex.log")
 
 # 4. Side by side.
 echo
-echo "| stored queries | documents | Humdex docs/s | Java docs/s | ratio | total matches Humdex | total matches Java |"
-echo "|---|---|---|---|---|---|---|"
+echo "| stored queries | documents | Humdex docs/s | Java docs/s | ratio | total matches Humdex | total matches Java | candidates/doc Humdex | candidates/doc Java |"
+echo "|---|---|---|---|---|---|---|---|---|"
 failed=0
 for i in "${!size_list[@]}"; do
   n=${size_list[$i]}
   line=$(grep "^RESULT stored=$n " <<<"$output")
   rate=$(grep -o 'docs_per_s=[0-9.]*' <<<"$line" | cut -d= -f2)
   matches=$(grep -o 'total_matches=[0-9]*' <<<"$line" | cut -d= -f2)
+  candidates=$(grep -o 'cand_per_doc=[0-9.]*' <<<"$line" | cut -d= -f2)
   ratio=$(awk -v a="$rate" -v b="${java_rate[$n]}" 'BEGIN { printf "%.1fx", a / b }')
-  printf "| %s | %s | %.0f | %.0f | %s | %s | %s |\n" "$n" "$(docs_for "$i")" "$rate" \
-    "${java_rate[$n]}" "$ratio" "$matches" "${java_matches[$n]}"
-  if [[ $matches != "${java_matches[$n]}" ]]; then
+  printf "| %s | %s | %.0f | %.0f | %s | %s | %s | %s | %s |\n" "$n" "$(docs_for "$i")" "$rate" \
+    "${java_rate[$n]}" "$ratio" "$matches" "${java_matches[$n]}" "$candidates" "${java_candidates[$n]}"
+  if [[ -z $matches || $matches != "${java_matches[$n]}" ]]; then
     echo "MISMATCH at $n stored queries: Humdex found $matches matches, Java ${java_matches[$n]}" >&2
     failed=1
   fi

@@ -48,7 +48,12 @@ impl TermStatistics for Frequencies {
 
 fn main() -> Result<()> {
     let data = env::var_os("PERCOLATOR_DATA").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/percolator-data")),
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../target/percolator-data"
+            ))
+        },
         PathBuf::from,
     );
     let sizes = numbers("PERCOLATOR_SIZES", "10000,100000,1000000")?;
@@ -78,7 +83,10 @@ fn main() -> Result<()> {
         })
         .collect::<Result<FxHashMap<String, u64>>>()?;
     let queries_text = read("queries.txt")?;
-    let query_lines: Vec<&str> = queries_text.lines().take(largest + SINGLE_INSERTS).collect();
+    let query_lines: Vec<&str> = queries_text
+        .lines()
+        .take(largest + SINGLE_INSERTS)
+        .collect();
     if query_lines.len() < largest {
         bail!("{} holds fewer than {largest} queries", data.display());
     }

@@ -219,8 +219,8 @@ impl Percolator {
     }
 
     /// Folds the additions into the compacted postings and drops removed queries and the
-    /// tokens only they named. Takes time in proportion to everything stored (about a second
-    /// per million queries), so call it now and then, e.g. when [`Self::compaction_due`]. It
+    /// tokens only they named. Takes time in proportion to everything stored (a quarter of a
+    /// second per million queries), so call it now and then, e.g. when [`Self::compaction_due`]. It
     /// leaves room for a quarter more queries, so inserts until then do not reallocate the big
     /// arrays.
     pub fn compact(&mut self) {

@@ -86,7 +86,9 @@ pub(super) fn token_ids_mut(code: &mut [u32], mut each: impl FnMut(&mut u32)) ->
             }
             op::PHRASE => {
                 let n = *code.get(pc + 2)? as usize;
-                code.get_mut(pc + 3..pc + 3 + n)?.iter_mut().for_each(&mut each);
+                code.get_mut(pc + 3..pc + 3 + n)?
+                    .iter_mut()
+                    .for_each(&mut each);
                 3 + n
             }
             op::RANGE => 10,
@@ -206,10 +208,11 @@ impl Check<'_> {
                 let words = self.code.get(pc + 3..pc + 3 + n)?;
                 let what: Vec<&str> = words.iter().map(|&id| dict.name(id)).collect();
                 let mut texts = Vec::new();
-                self.doc.phrase(words, word(pc + 1)? == 1, self.view, |text| {
-                    texts.push(text);
-                    true
-                });
+                self.doc
+                    .phrase(words, word(pc + 1)? == 1, self.view, |text| {
+                        texts.push(text);
+                        true
+                    });
                 add(out, what.join(" "), self.text_parts(texts));
             }
             op::ANY_WORD => add(out, "*".to_owned(), Vec::new()),

@@ -379,10 +379,16 @@ fn date_cover(from: Option<Timestamp>, to: Option<Timestamp>) -> Vec<(String, f6
         return tokens;
     };
     if first.is_none_or(|first| first < floor) {
-        tokens.push((tagged(&mut buf, DATE, &[BEFORE]).to_owned(), share::OUT_OF_RANGE));
+        tokens.push((
+            tagged(&mut buf, DATE, &[BEFORE]).to_owned(),
+            share::OUT_OF_RANGE,
+        ));
     }
     if last.is_none_or(|last| last > ceiling) {
-        tokens.push((tagged(&mut buf, DATE, &[AFTER]).to_owned(), share::OUT_OF_RANGE));
+        tokens.push((
+            tagged(&mut buf, DATE, &[AFTER]).to_owned(),
+            share::OUT_OF_RANGE,
+        ));
     }
     let start = first.map_or(floor, |first| first.max(floor));
     let end = last.map_or(ceiling, |last| last.min(ceiling));
@@ -402,7 +408,11 @@ fn date_cover(from: Option<Timestamp>, to: Option<Timestamp>) -> Vec<(String, f6
 fn largest_bucket(day: Date, end: Date) -> (Bucket, Date) {
     let year = day.year();
     if day.month() == 1 && day.day() == 1 {
-        for (size, years) in [(Bucket::Century, 100), (Bucket::Decade, 10), (Bucket::Year, 1)] {
+        for (size, years) in [
+            (Bucket::Century, 100),
+            (Bucket::Decade, 10),
+            (Bucket::Year, 1),
+        ] {
             if year.rem_euclid(years) != 0 {
                 continue;
             }

@@ -50,9 +50,10 @@ impl Dictionary {
         }
         self.starts.push(end);
         let (names, starts) = (&self.names, &self.starts);
-        self.table.insert_unique(FxBuildHasher.hash_one(name), id, |&other| {
-            FxBuildHasher.hash_one(name_of(names, starts, other))
-        });
+        self.table
+            .insert_unique(FxBuildHasher.hash_one(name), id, |&other| {
+                FxBuildHasher.hash_one(name_of(names, starts, other))
+            });
         Some(id)
     }
 

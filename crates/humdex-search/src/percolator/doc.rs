@@ -92,8 +92,9 @@ impl Scratch {
                 let ends = word.char_indices().skip(1).map(|(end, _)| end);
                 // Longer prefixes of a word are looked up only while shorter ones are known.
                 for end in ends.chain(iter::once(word.len())) {
-                    let Some(&[any, in_title]) =
-                        word.get(..end).and_then(|start| vocabulary.prefixes.get(start))
+                    let Some(&[any, in_title]) = word
+                        .get(..end)
+                        .and_then(|start| vocabulary.prefixes.get(start))
                     else {
                         break;
                     };

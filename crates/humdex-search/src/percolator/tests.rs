@@ -83,9 +83,7 @@ fn circle(lat: f64, lon: f64, radius_m: f64) -> Query {
 fn stored(queries: &[Query]) -> Percolator {
     let mut percolator = Percolator::new();
     for (key, query) in queries.iter().enumerate() {
-        percolator
-            .insert(key as u64, query, &NoStatistics)
-            .unwrap();
+        percolator.insert(key as u64, query, &NoStatistics).unwrap();
     }
     percolator
 }
@@ -162,9 +160,7 @@ fn a_prefix_matches_unstemmed_words() {
     ]);
     let seen = view(&[("title", "Łódź"), ("narrative", "two minors, trafficking")]);
     assert_eq!(keys(&percolator, &seen), [0, 1, 2]);
-    assert!(
-        reasons(&percolator, &seen).contains(&("minor*".to_owned(), owned(&["narrative"])))
-    );
+    assert!(reasons(&percolator, &seen).contains(&("minor*".to_owned(), owned(&["narrative"]))));
     let other = view(&[("narrative", "lodz min traffick")]);
     assert!(keys(&percolator, &other).is_empty());
 }
@@ -225,8 +221,14 @@ fn date_ranges_include_the_start_and_exclude_the_end() {
         received(Some("2026-03-15T10:00:00Z"), None),
         received(None, Some("2026-03-15T10:00:00Z")),
         received(Some("2026-03-01T00:00:00Z"), Some("2026-04-01T00:00:00Z")),
-        received(Some("1800-01-01T00:00:00Z"), Some("2026-03-15T10:00:00.000000001Z")),
-        received(Some("2026-03-15T10:00:00.000000001Z"), Some("2300-01-01T00:00:00Z")),
+        received(
+            Some("1800-01-01T00:00:00Z"),
+            Some("2026-03-15T10:00:00.000000001Z"),
+        ),
+        received(
+            Some("2026-03-15T10:00:00.000000001Z"),
+            Some("2300-01-01T00:00:00Z"),
+        ),
     ]);
     let mut seen = view(&[]);
     assert_eq!(keys(&percolator, &seen), [0, 2, 3]);
@@ -277,7 +279,10 @@ fn boolean_combinations() {
             Query::Or(vec![term("visa"), not(term("train"))]),
         ]),
         Query::And(vec![Query::All, term("bus")]),
-        Query::Or(vec![Query::And(vec![term("bus"), term("visa")]), term("train")]),
+        Query::Or(vec![
+            Query::And(vec![term("bus"), term("visa")]),
+            term("train"),
+        ]),
     ]);
     assert_eq!(
         keys(&percolator, &view(&[("narrative", "bus and train")])),
@@ -340,7 +345,11 @@ fn queries_without_a_required_anchor_are_refused() {
     assert_eq!(percolator.len(), 1);
     assert_eq!(keys(&percolator, &view(&[("narrative", "bus")])), [0]);
     // With an anchor beside them they are fine.
-    let anchored = Query::And(vec![Query::Within(world), prefix(TextField::Any, ""), term("bus")]);
+    let anchored = Query::And(vec![
+        Query::Within(world),
+        prefix(TextField::Any, ""),
+        term("bus"),
+    ]);
     percolator.insert(1, &anchored, &NoStatistics).unwrap();
     let mut seen = view(&[("narrative", "bus")]);
     assert_eq!(keys(&percolator, &seen), [0]);
@@ -354,9 +363,7 @@ fn removal_and_replacement_before_and_after_compaction() {
     let seen = view(&[("narrative", "bus train visa plane")]);
     assert!(percolator.remove(1));
     assert!(!percolator.remove(1));
-    percolator
-        .insert(2, &term("plane"), &NoStatistics)
-        .unwrap();
+    percolator.insert(2, &term("plane"), &NoStatistics).unwrap();
     assert_eq!(percolator.len(), 2);
     assert_eq!(keys(&percolator, &seen), [0, 2]);
     assert_eq!(reasons(&percolator, &seen)[1].0, "plane");
@@ -402,6 +409,29 @@ fn the_rarest_conjunct_anchors_and_terms_alone_skip_verification() {
 }
 
 #[test]
+fn compaction_comes_due_after_many_removals() {
+    let queries: Vec<Query> = (0..100).map(|i| term(&format!("w{i}"))).collect();
+    let mut percolator = stored(&queries);
+    percolator.compact();
+    assert!(!percolator.compaction_due());
+    for key in 0..40 {
+        percolator.remove(key);
+    }
+    assert!(percolator.compaction_due());
+    percolator.compact();
+    assert!(!percolator.compaction_due());
+    assert_eq!(keys(&percolator, &view(&[("narrative", "w39 w40")])), [40]);
+}
+
+#[test]
+fn the_percolator_is_shared_between_threads_and_scratch_moves_to_one() {
+    fn shared<T: Send + Sync>() {}
+    fn moved<T: Send>() {}
+    shared::<Percolator>();
+    moved::<Scratch>();
+}
+
+#[test]
 fn memory_stays_small_per_query() {
     let queries: Vec<Query> = (0..10_000)
         .map(|i| Query::And(vec![term(&format!("w{i}")), term(&format!("v{}", i % 977))]))
@@ -431,15 +461,19 @@ fn in_field(view: &View, field: TextField) -> impl Iterator<Item = &ViewText> {
 fn brute(query: &Query, view: &View) -> bool {
     match query {
         Query::All => true,
-        Query::Term { field, term } => in_field(view, *field)
-            .any(|text| words(text_analyzer, &text.text).iter().any(|(w, _)| w == term)),
+        Query::Term { field, term } => in_field(view, *field).any(|text| {
+            words(text_analyzer, &text.text)
+                .iter()
+                .any(|(w, _)| w == term)
+        }),
         Query::Phrase { field, terms } => in_field(view, *field).any(|text| {
             let words = words(text_analyzer, &text.text);
             !terms.is_empty()
                 && words.iter().any(|(_, start)| {
-                    terms.iter().enumerate().all(|(i, term)| {
-                        words.iter().any(|(w, p)| w == term && *p == start + i)
-                    })
+                    terms
+                        .iter()
+                        .enumerate()
+                        .all(|(i, term)| words.iter().any(|(w, p)| w == term && *p == start + i))
                 })
         }),
         Query::Prefix { field, prefix } => in_field(view, *field).any(|text| {
@@ -601,13 +635,12 @@ fn random_view() -> impl Strategy<Value = View> {
                 .map(|(word, gap)| format!("{}{gap}", WORDS[word]))
                 .collect(),
         });
-    let entity = (0..KINDS.len(), 0..KEYS.len(), 1..PARTS.len()).prop_map(|(kind, key, part)| {
-        ViewEntity {
+    let entity =
+        (0..KINDS.len(), 0..KEYS.len(), 1..PARTS.len()).prop_map(|(kind, key, part)| ViewEntity {
             kind: KINDS[kind],
             key: KEYS[key].to_owned(),
             part: PARTS[part].to_owned(),
-        }
-    });
+        });
     (
         prop::collection::vec(text, 0..4),
         prop::collection::vec(entity, 0..3),
@@ -623,7 +656,11 @@ fn random_view() -> impl Strategy<Value = View> {
             view.points = points;
             view.received = received;
             view.kind = if report { Kind::Report } else { Kind::Request };
-            view.state = if intake { State::Intake } else { State::Archived };
+            view.state = if intake {
+                State::Intake
+            } else {
+                State::Archived
+            };
             view
         })
 }
