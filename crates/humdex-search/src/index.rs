@@ -24,6 +24,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     AllQuery, BooleanQuery, Occur, PhraseQuery, Query as Search, RangeQuery, RegexQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{
     BytesOptions, FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing,
@@ -483,13 +484,32 @@ impl SearchIndex {
 
     /// The records matching `query` that `reader` may see, a page of them and their facets.
     pub fn search(&self, reader: &Reader, query: &Query, page: Page) -> Result<Found> {
+        self.search_excluding(reader, query, page, &[])
+    }
+
+    /// [`SearchIndex::search`] without the records `excluded`: those changed since the index
+    /// last caught up, whose documents may still carry labels they no longer have.
+    pub fn search_excluding(
+        &self,
+        reader: &Reader,
+        query: &Query,
+        page: Page,
+        excluded: &[RecordId],
+    ) -> Result<Found> {
         let searcher = self.reader.searcher();
         let visible = self.visibility.filter(&searcher, reader, &self.fields)?;
         let statistics = VisibleStatistics::new(&searcher, &visible, self.fields.text);
-        let filtered = BooleanQuery::new(vec![
+        let mut clauses = vec![
             (Occur::Must, self.compile(query)),
             (Occur::Must, Box::new(visible.clone()) as Box<dyn Search>),
-        ]);
+        ];
+        if !excluded.is_empty() {
+            let terms = excluded
+                .iter()
+                .map(|id| Term::from_field_text(self.fields.record, &id.to_string()));
+            clauses.push((Occur::MustNot, Box::new(TermSetQuery::new(terms))));
+        }
+        let filtered = BooleanQuery::new(clauses);
         let offset = page.offset.min(MAX_OFFSET);
         let top = TopDocs::with_limit(page.limit.max(1)).and_offset(offset);
         let tally = Tally::new(&[name::KIND, name::STATE, name::SOURCE, name::HAS]);

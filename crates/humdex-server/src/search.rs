@@ -16,7 +16,7 @@ use axum::Json;
 use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use humdex_model::{Change, Reader, RecordId, RecordView, Seq};
+use humdex_model::{Change, ChangeKind, Reader, RecordId, RecordView, Seq};
 use humdex_search::index::{Facets, Found, MAX_OFFSET, Page, SearchIndex, Snippet, Sort};
 use humdex_search::{ParseContext, Query, View};
 use humdex_store::{Projection, ProjectionRunner, Store};
@@ -466,7 +466,35 @@ fn encode_cursor(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
 }
 
+/// The most journal changes a search looks past the index's position; further behind, the index
+/// is catching up and searches wait.
+const UNINDEXED_LIMIT: u32 = 10_000;
+
 impl AppState {
+    /// The records whose labels or text changed after the search index's position: until it
+    /// has them, their documents may hold what their readers may no longer see, so searches
+    /// leave them out (for a moment) rather than count or rank them.
+    async fn changed_since_indexed(&self) -> Result<Vec<RecordId>, ApiError> {
+        let changes = self
+            .store
+            .journal_after(self.search.applied(), UNINDEXED_LIMIT)
+            .await?;
+        if changes.len() == UNINDEXED_LIMIT as usize {
+            tracing::warn!("the search index is far behind the journal");
+            return Err(ApiError::Unavailable);
+        }
+        Ok(changes
+            .iter()
+            .filter(|change| {
+                matches!(
+                    change.change,
+                    ChangeKind::RecordUpdated | ChangeKind::RecordRelabelled
+                )
+            })
+            .filter_map(|change| change.subject.parse().ok())
+            .collect())
+    }
+
     /// Runs `query` for `reader` on a blocking thread.
     pub(crate) async fn run_search(
         &self,
@@ -474,9 +502,10 @@ impl AppState {
         query: Query,
         page: Page,
     ) -> Result<(Query, Found), ApiError> {
+        let excluded = self.changed_since_indexed().await?;
         let index = self.search_index.clone();
         tokio::task::spawn_blocking(move || {
-            let found = index.search(&reader, &query, page);
+            let found = index.search_excluding(&reader, &query, page, &excluded);
             (query, found)
         })
         .await

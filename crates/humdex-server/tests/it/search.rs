@@ -272,6 +272,11 @@ async fn edits_and_relabels_reach_the_index() {
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        // At once, whether or not the index has caught up: the old text under the old label is
+        // neither found nor counted for Ben.
+        let reply = search(&node, &ben, "motel").await;
+        assert_eq!(reply.body["total"], 0, "{}", reply.body);
+        assert_eq!(reply.body["facets"]["kind"], json!({}), "{}", reply.body);
         indexed(&node).await;
         assert!(ids(&search(&node, &ana, "motel").await).is_empty());
         assert_eq!(ids(&search(&node, &ana, "farm").await), only(&id));
