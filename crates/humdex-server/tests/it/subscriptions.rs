@@ -381,3 +381,29 @@ fn hmac_hex(key: &str, message: &str) -> String {
         .finalize();
     hex::encode(outer)
 }
+
+#[tokio::test]
+async fn a_flood_comes_as_one_digest() {
+    for node in nodes().await {
+        let ana = node.login("ana").await;
+        subscribe(&node, &ana, "roses").await;
+        for _ in 0..12 {
+            node.create_record(&ana, ad()).await;
+        }
+        indexed(&node).await;
+        let response = node
+            .open(
+                "/api/v1/notifications/stream",
+                &ana,
+                &[("last-event-id", "0")],
+            )
+            .await;
+        let mut body = response.into_body();
+        let found = events(&mut body, Duration::from_secs(2), |found| !found.is_empty()).await;
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["event"], "digest");
+        assert_eq!(found[0]["data"]["count"], 12);
+        let last = found[0]["data"]["notifications"][11]["id"].to_string();
+        assert_eq!(found[0]["id"], last);
+    }
+}
