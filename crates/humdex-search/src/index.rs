@@ -86,6 +86,7 @@ struct Fields {
     has: Field,
     cells: Field,
     points: Field,
+    facets: Field,
 }
 
 mod name {
@@ -106,6 +107,7 @@ mod name {
     pub const HAS: &str = "has";
     pub const CELLS: &str = "cells";
     pub const POINTS: &str = "points";
+    pub const FACETS: &str = "facets";
 }
 
 fn schema() -> (Schema, Fields) {
@@ -122,9 +124,9 @@ fn schema() -> (Schema, Fields) {
         labels: builder.add_text_field(name::LABELS, STRING),
         excluded: builder.add_text_field(name::EXCLUDED, STRING),
         created_by: builder.add_text_field(name::CREATED_BY, STRING),
-        kind: builder.add_text_field(name::KIND, STRING | FAST),
-        state: builder.add_text_field(name::STATE, STRING | FAST),
-        source: builder.add_text_field(name::SOURCE, STRING | FAST),
+        kind: builder.add_text_field(name::KIND, STRING),
+        state: builder.add_text_field(name::STATE, STRING),
+        source: builder.add_text_field(name::SOURCE, STRING),
         received: builder.add_i64_field(name::RECEIVED, INDEXED | FAST),
         text: builder.add_text_field(
             name::TEXT,
@@ -138,9 +140,10 @@ fn schema() -> (Schema, Fields) {
         title_words: builder.add_text_field(name::TITLE_WORDS, text(KEY, IndexRecordOption::Basic)),
         entity: builder.add_text_field(name::ENTITY, STRING),
         entity_typed: builder.add_text_field(name::ENTITY_TYPED, STRING),
-        has: builder.add_text_field(name::HAS, STRING | FAST),
+        has: builder.add_text_field(name::HAS, STRING),
         cells: builder.add_text_field(name::CELLS, STRING),
         points: builder.add_bytes_field(name::POINTS, BytesOptions::default().set_fast()),
+        facets: builder.add_u64_field(name::FACETS, FAST),
     };
     (builder.build(), fields)
 }
@@ -352,17 +355,21 @@ impl SearchIndex {
                 document.add_text(f.title_words, &text.text);
             }
         }
-        let mut kinds: Vec<&str> = Vec::new();
+        let mut kinds: Vec<humdex_model::EntityKind> = Vec::new();
         for entity in &view.entities {
             document.add_text(f.entity, &entity.key);
             document.add_text(f.entity_typed, typed_entity(entity.kind, &entity.key));
-            kinds.push(entity.kind.as_str());
+            kinds.push(entity.kind);
         }
         kinds.sort_unstable();
         kinds.dedup();
-        for kind in kinds {
-            document.add_text(f.has, kind);
+        for kind in &kinds {
+            document.add_text(f.has, kind.as_str());
         }
+        document.add_u64(
+            f.facets,
+            tally::pack(view.kind, view.state, view.source, &kinds),
+        );
         if !view.points.is_empty() {
             let mut cells: Vec<String> =
                 view.points.iter().copied().flat_map(point_cells).collect();
@@ -512,8 +519,8 @@ impl SearchIndex {
         let filtered = BooleanQuery::new(clauses);
         let offset = page.offset.min(MAX_OFFSET);
         let top = TopDocs::with_limit(page.limit.max(1)).and_offset(offset);
-        let tally = Tally::new(&[name::KIND, name::STATE, name::SOURCE, name::HAS]);
-        let (total, addresses, mut tallies) = match page.sort {
+        let tally = Tally::new(name::FACETS);
+        let (total, addresses, tallies) = match page.sort {
             Sort::Relevance => {
                 let (total, top, tallies) = searcher.search_with_statistics_provider(
                     &filtered,
@@ -545,18 +552,10 @@ impl SearchIndex {
         } else {
             self.hits(&searcher, addresses)?
         };
-        let mut take =
-            |index: usize| std::mem::take(tallies.get_mut(index).unwrap_or(&mut BTreeMap::new()));
-        let facets = Facets {
-            kind: take(0),
-            state: take(1),
-            source: take(2),
-            entity_types: take(3),
-        };
         Ok(Found {
             total: total as u64,
             hits,
-            facets,
+            facets: tallies.facets(),
         })
     }
 

@@ -35,6 +35,8 @@ struct SegmentVisibility {
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Signature {
     segment: SegmentId,
+    /// Deletes come to a segment later; a filter made before them counts deleted documents.
+    deleted: u32,
     verdicts: Vec<bool>,
     own_records_of: Option<String>,
 }
@@ -45,24 +47,36 @@ pub(super) struct Visibility {
     cache: Mutex<HashMap<Signature, Arc<SegmentVisibility>>>,
 }
 
-/// The labels of one field in one segment, with the documents of each.
-fn labels_in(segment: &SegmentReader, field: Field) -> tantivy::Result<Vec<(String, Vec<DocId>)>> {
+/// The labels of one field in one segment: its term dictionary, a few dozen terms at most.
+fn labels_in(segment: &SegmentReader, field: Field) -> tantivy::Result<Vec<String>> {
     let inverted = segment.inverted_index(field)?;
     let mut stream = inverted.terms().stream()?;
     let mut labels = Vec::new();
     while stream.advance() {
-        let label = String::from_utf8_lossy(stream.key()).into_owned();
-        let mut postings =
-            inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
-        let mut docs = Vec::new();
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            docs.push(doc);
-            doc = postings.advance();
-        }
-        labels.push((label, docs));
+        labels.push(String::from_utf8_lossy(stream.key()).into_owned());
     }
     Ok(labels)
+}
+
+/// Calls `each` with every document of `segment` that holds `label` in `field`.
+fn documents_with(
+    segment: &SegmentReader,
+    field: Field,
+    label: &str,
+    mut each: impl FnMut(DocId),
+) -> tantivy::Result<()> {
+    let term = Term::from_field_text(field, label);
+    if let Some(mut postings) = segment
+        .inverted_index(field)?
+        .read_postings(&term, IndexRecordOption::Basic)?
+    {
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            each(doc);
+            doc = postings.advance();
+        }
+    }
+    Ok(())
 }
 
 fn satisfies(reader: &Reader, label: &str) -> bool {
@@ -87,14 +101,15 @@ impl Visibility {
             let excluded = labels_in(segment, fields.excluded)?;
             let needed_verdicts: Vec<bool> = needed
                 .iter()
-                .map(|(label, _)| satisfies(reader, label))
+                .map(|label| satisfies(reader, label))
                 .collect();
             let excluded_verdicts: Vec<bool> = excluded
                 .iter()
-                .map(|(label, _)| satisfies(reader, label))
+                .map(|label| satisfies(reader, label))
                 .collect();
             let signature = Signature {
                 segment: segment.segment_id(),
+                deleted: segment.num_deleted_docs(),
                 verdicts: needed_verdicts
                     .iter()
                     .chain(&excluded_verdicts)
@@ -111,19 +126,22 @@ impl Visibility {
             let visibility = match cached {
                 Some(visibility) => visibility,
                 None => {
-                    let hidden = needed
+                    // Only now, on a miss, are the postings of the hiding labels read.
+                    let hiding: Vec<(Field, &String)> = needed
                         .iter()
                         .zip(&needed_verdicts)
                         .filter(|(_, satisfied)| !**satisfied)
+                        .map(|(label, _)| (fields.labels, label))
                         .chain(
                             excluded
                                 .iter()
                                 .zip(&excluded_verdicts)
-                                .filter(|(_, satisfied)| **satisfied),
+                                .filter(|(_, satisfied)| **satisfied)
+                                .map(|(label, _)| (fields.excluded, label)),
                         )
-                        .flat_map(|((_, docs), _)| docs.iter().copied());
+                        .collect();
                     let visibility =
-                        Arc::new(build(segment, hidden, reader.only_records_of(), fields)?);
+                        Arc::new(build(segment, &hiding, reader.only_records_of(), fields)?);
                     self.cache
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
@@ -137,44 +155,41 @@ impl Visibility {
         Ok(VisibleFilter { segments })
     }
 
-    /// Drops the filters of segments the searcher no longer has (merged away).
+    /// Drops the filters of segments the searcher no longer has (merged away), and those made
+    /// before the segment's latest deletes.
     fn forget_merged(&self, searcher: &Searcher) {
-        let live: std::collections::HashSet<SegmentId> = searcher
+        let live: std::collections::HashMap<SegmentId, u32> = searcher
             .segment_readers()
             .iter()
-            .map(SegmentReader::segment_id)
+            .map(|segment| (segment.segment_id(), segment.num_deleted_docs()))
             .collect();
         self.cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .retain(|signature, _| live.contains(&signature.segment));
+            .retain(|signature, _| live.get(&signature.segment) == Some(&signature.deleted));
     }
 }
 
 fn build(
     segment: &SegmentReader,
-    hidden: impl Iterator<Item = DocId>,
+    hiding: &[(Field, &String)],
     own_records_of: Option<&str>,
     fields: &Fields,
 ) -> tantivy::Result<SegmentVisibility> {
     let max_doc = segment.max_doc();
     let mut docs = BitSet::with_max_value_and_full(max_doc);
     let mut everything = true;
-    for doc in hidden {
-        docs.remove(doc);
-        everything = false;
+    for (field, label) in hiding {
+        documents_with(segment, *field, label, |doc| {
+            docs.remove(doc);
+            everything = false;
+        })?;
     }
     if let Some(owner) = own_records_of {
-        let inverted = segment.inverted_index(fields.created_by)?;
         let mut own = BitSet::with_max_value(max_doc);
-        let term = Term::from_field_text(fields.created_by, owner);
-        if let Some(mut postings) = inverted.read_postings(&term, IndexRecordOption::Basic)? {
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                own.insert(doc);
-                doc = postings.advance();
-            }
-        }
+        documents_with(segment, fields.created_by, owner, |doc| {
+            own.insert(doc);
+        })?;
         for doc in 0..max_doc {
             if !own.contains(doc) {
                 docs.remove(doc);
