@@ -27,7 +27,13 @@ struct SegmentVisibility {
     tokens: [u64; 2],
     /// Whether that is every live document of the segment.
     everything: bool,
+    /// How many of them hold each term asked for so far: counting walks
+    /// the term's postings, which broad queries would otherwise pay on every search.
+    doc_freqs: Mutex<HashMap<Term, u64>>,
 }
+
+/// The most document frequencies one segment's filter remembers before it starts afresh.
+const DOC_FREQS_KEPT: usize = 100_000;
 
 /// What decides a reader's visibility in one segment: their verdict on each label in it, and
 /// whose records alone they see. Keyed by the verdicts, not by a hash of them, so two classes of
@@ -223,6 +229,7 @@ fn build(
         count,
         tokens,
         everything,
+        doc_freqs: Mutex::default(),
     })
 }
 
@@ -327,13 +334,34 @@ impl Bm25StatisticsProvider for VisibleStatistics<'_> {
                 total += u64::from(inverted.doc_freq(term)?);
                 continue;
             }
+            let key = term.clone();
+            let known = visibility
+                .doc_freqs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&key)
+                .copied();
+            if let Some(known) = known {
+                total += known;
+                continue;
+            }
+            let mut count = 0;
             if let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? {
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
-                    total += u64::from(visibility.docs.contains(doc));
+                    count += u64::from(visibility.docs.contains(doc));
                     doc = postings.advance();
                 }
             }
+            let mut doc_freqs = visibility
+                .doc_freqs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if doc_freqs.len() >= DOC_FREQS_KEPT {
+                doc_freqs.clear();
+            }
+            doc_freqs.insert(key, count);
+            total += count;
         }
         Ok(total)
     }
