@@ -10,17 +10,20 @@ use crate::support::{Node, nodes};
 
 async fn subscribe(node: &Node, token: &str, query: &str) -> Value {
     let body = json!({"name": format!("watch {query}"), "query": query, "channel": "ui"});
-    let reply = node
-        .call(
-            Method::POST,
-            "/api/v1/subscriptions",
-            Some(token),
-            Some(body),
-            &[],
-        )
-        .await;
+    let reply = post_subscription(node, token, body).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     reply.body
+}
+
+async fn post_subscription(node: &Node, token: &str, body: Value) -> crate::support::Reply {
+    node.call(
+        Method::POST,
+        "/api/v1/subscriptions",
+        Some(token),
+        Some(body),
+        &[],
+    )
+    .await
 }
 
 async fn notifications(node: &Node, token: &str) -> Vec<Value> {
@@ -229,15 +232,7 @@ async fn a_query_that_would_check_every_record_or_does_not_parse_is_refused() {
             ("roses AND", "invalid_query"),
         ] {
             let body = json!({"name": "bad", "query": query, "channel": "ui"});
-            let reply = node
-                .call(
-                    Method::POST,
-                    "/api/v1/subscriptions",
-                    Some(&ana),
-                    Some(body),
-                    &[],
-                )
-                .await;
+            let reply = post_subscription(&node, &ana, body).await;
             assert_eq!(
                 reply.status,
                 StatusCode::BAD_REQUEST,
@@ -286,15 +281,7 @@ async fn webhooks_to_private_networks_are_refused_unless_allowed() {
         ] {
             let body =
                 json!({"name": "hook", "query": "roses", "channel": "webhook", "webhook_url": url});
-            let reply = node
-                .call(
-                    Method::POST,
-                    "/api/v1/subscriptions",
-                    Some(&ana),
-                    Some(body),
-                    &[],
-                )
-                .await;
+            let reply = post_subscription(&node, &ana, body).await;
             assert_eq!(
                 reply.status,
                 StatusCode::BAD_REQUEST,
@@ -318,15 +305,7 @@ async fn webhooks_are_posted_signed() {
         let (url, received) = receiver().await;
         let body =
             json!({"name": "hook", "query": "roses", "channel": "webhook", "webhook_url": url});
-        let reply = node
-            .call(
-                Method::POST,
-                "/api/v1/subscriptions",
-                Some(&ana),
-                Some(body),
-                &[],
-            )
-            .await;
+        let reply = post_subscription(&node, &ana, body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         let secret = reply.body["webhook_secret"].as_str().unwrap().to_owned();
         let record = node.create_record(&ana, ad()).await;

@@ -239,23 +239,7 @@ impl Node {
 
     /// Creates the documented example record; answers its id.
     pub async fn create(&self, token: &str, title: &str) -> String {
-        let reply = self
-            .call(
-                Method::POST,
-                "/api/v1/records",
-                Some(token),
-                Some(example(title)),
-                &[],
-            )
-            .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::CREATED,
-            "{}: {}",
-            self.backend,
-            reply.body
-        );
-        reply.body["id"].as_str().unwrap().to_owned()
+        self.create_record(token, example(title)).await
     }
 }
 
