@@ -1,0 +1,1 @@
+//! Exact Hamming search over 256-bit hashes.

@@ -1,0 +1,1 @@
+//! PDQ hashing (see ../shared/research/pdq-spec.md).
