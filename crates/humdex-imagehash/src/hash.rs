@@ -115,3 +115,61 @@ mod tests {
         assert!(text[1..].parse::<Hash256>().is_err());
     }
 }
+
+/// A line of a hash-list file that is not a hash.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: `{text}` is not a PDQ hash (64 hexadecimal digits)")]
+pub struct InvalidHashLine {
+    /// The line's number, from 1.
+    pub line: usize,
+    /// The line's first word, shortened.
+    pub text: String,
+}
+
+/// The hashes of a hash-list file: one hash per line, as its first word (further words or
+/// comma-separated columns, such as a quality, are ignored); blank lines and `#` comments are
+/// skipped. A header line naming the column (`hash`, `pdq`, `signal`…) is skipped too.
+pub fn parse_hash_list(text: &str) -> Result<Vec<Hash256>, InvalidHashLine> {
+    let mut hashes = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        let first = line
+            .split(|c: char| c == ',' || c == '\t' || c.is_whitespace())
+            .next()
+            .unwrap_or_default()
+            .trim_matches('"');
+        if first.is_empty() || first.starts_with('#') {
+            continue;
+        }
+        match first.parse() {
+            Ok(hash) => hashes.push(hash),
+            // A header names its column in letters; a damaged hash is not skipped.
+            Err(_) if index == 0 && first.chars().all(|c| c.is_ascii_alphabetic() || c == '_') => {}
+            Err(_) => {
+                return Err(InvalidHashLine {
+                    line: index + 1,
+                    text: first.chars().take(80).collect(),
+                });
+            }
+        }
+    }
+    Ok(hashes)
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    #[test]
+    fn reads_hash_lists_with_headers_comments_and_extra_columns() {
+        let a = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+        let b = "0007001f003f003f007f00ff00ff00ff01ff01ff01ff03ff03ff03ff03ff03ff";
+        let text = format!("hash,quality\n{a},100\n\n# from a partner\n\"{b}\" 90\n");
+        let hashes = parse_hash_list(&text).unwrap();
+        assert_eq!(hashes.len(), 2);
+        assert_eq!(hashes[1].to_string(), b);
+        let error = parse_hash_list(&format!("{a}\nnot-a-hash\n")).unwrap_err();
+        assert_eq!(error.line, 2);
+        assert!(error.to_string().contains("not-a-hash"));
+    }
+}

@@ -19,6 +19,7 @@ mod audit;
 mod connect;
 mod disseminations;
 mod error;
+mod images;
 mod journal;
 mod lockout;
 mod mfa;
@@ -39,6 +40,10 @@ pub use analyses::{RecordAnalysis, VisibleAnalysis};
 pub use audit::{AuditInclusionProof, AuditLeaf, IndexedAuditEntry};
 pub use connect::Backend;
 pub use error::{Error, Result};
+pub use images::{
+    HashBytes, HashList, HashListEntry, ImageAlert, ImageBatch, NewFingerprint, NewImageAlert,
+    StoredFingerprint,
+};
 pub use lockout::FailureKey;
 pub use mfa::MfaState;
 pub use projection::{Projection, ProjectionRunner, StateCounts, StateCountsProjection};
