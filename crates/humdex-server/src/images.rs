@@ -162,7 +162,8 @@ impl Images {
             }
             followed.index.merge();
         }
-        Ok(())
+        drop(guard);
+        self.scan_new_lists().await
     }
 
     /// The hash-list entries within their list's distance of any of `fingerprints`' dihedral
@@ -277,64 +278,58 @@ impl Images {
         Ok(matches)
     }
 
-    /// Raises alerts for the photos already stored that a new list's entries match. Only the
-    /// original orientation of a listed hash can be checked here (a list holds no dihedral
-    /// hashes); rotated copies are caught when their records' photos arrive or are re-matched.
-    async fn match_new_list(
-        &self,
-        list: &HashList,
-        hashes: &[Hash256],
-    ) -> humdex_store::Result<()> {
-        self.follow_lists().await?;
-        self.follow_fingerprints().await?;
-        let mut entries = BTreeMap::new();
-        let mut after = 0;
-        loop {
-            let rows = self
-                .store
-                .hash_list_entries_after(after, FOLLOW_STEP)
-                .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.id;
-            entries.extend(
-                rows.into_iter()
-                    .filter(|row| row.list == list.id)
-                    .map(|row| (Hash256::from_bytes(&row.hash), row.id)),
-            );
+    /// Matches the photos stored before each new hash list came (by any node or the command
+    /// line) against it, once. Only the original orientation of a listed hash can be checked
+    /// here (a list holds no dihedral hashes); rotated copies are caught as their records' photos
+    /// arrive.
+    async fn scan_new_lists(&self) -> humdex_store::Result<()> {
+        let lists = self.store.unscanned_hash_lists().await?;
+        if lists.is_empty() {
+            return Ok(());
         }
-        let mut alerts = Vec::new();
-        for hash in hashes {
-            let Some(entry) = entries.get(hash) else {
-                continue;
-            };
-            let hits = self
-                .fingerprints
-                .read()
-                .await
-                .index
-                .search(std::slice::from_ref(hash), list.max_distance);
-            let ids: Vec<i64> = hits
-                .iter()
-                .map(|hit| i64::try_from(hit.id).unwrap_or_default())
-                .collect();
-            let distances: BTreeMap<i64, u32> = ids
-                .iter()
-                .copied()
-                .zip(hits.iter().map(|hit| hit.distance))
-                .collect();
-            for row in self.store.fingerprints_by_id(&ids).await? {
-                let distance = distances.get(&row.id).copied().unwrap_or(u32::MAX);
-                for record in self.store.records_carrying(&row.fingerprint.blob).await? {
-                    alerts.push(NewImageAlert {
-                        record,
-                        blob: row.fingerprint.blob.clone(),
-                        entry: *entry,
-                        distance,
-                    });
+        self.follow_fingerprints().await?;
+        for list in lists {
+            let mut alerts = Vec::new();
+            for entry in self.store.hash_list_entries(list.id).await? {
+                let hits = self
+                    .fingerprints
+                    .read()
+                    .await
+                    .index
+                    .search(&[Hash256::from_bytes(&entry.hash)], list.max_distance);
+                let distances: BTreeMap<i64, u32> = hits
+                    .iter()
+                    .map(|hit| (i64::try_from(hit.id).unwrap_or_default(), hit.distance))
+                    .collect();
+                let ids: Vec<i64> = distances.keys().copied().collect();
+                for row in self.store.fingerprints_by_id(&ids).await? {
+                    let distance = distances.get(&row.id).copied().unwrap_or(u32::MAX);
+                    for record in self.store.records_carrying(&row.fingerprint.blob).await? {
+                        alerts.push(NewImageAlert {
+                            record,
+                            blob: row.fingerprint.blob.clone(),
+                            entry: entry.id,
+                            distance,
+                        });
+                    }
                 }
             }
+            self.store
+                .finish_hash_list_scan(list.id, &alerts, (self.clock)())
+                .await?;
         }
-        self.store.raise_image_alerts(&alerts, (self.clock)()).await
+        Ok(())
+    }
+
+    /// Follows hash lists imported anywhere: loads their entries and matches the stored photos
+    /// against new lists, every few seconds.
+    pub(crate) async fn watch_lists(self: Arc<Self>) {
+        loop {
+            if let Err(error) = self.follow_lists().await {
+                tracing::warn!(%error, "hash lists could not be followed; retrying");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
     }
 }
 
@@ -736,7 +731,7 @@ async fn create_hash_list(
     let list = state
         .store
         .create_hash_list(
-            &caller.reader(),
+            caller.name(),
             &new.name,
             max_distance,
             &bytes,
@@ -754,10 +749,9 @@ async fn create_hash_list(
         )
         .await?;
     let images = state.images.clone();
-    let created = list.clone();
     tokio::spawn(async move {
-        if let Err(error) = images.match_new_list(&created, &hashes).await {
-            tracing::warn!(%error, list = %created.name, "stored photos were not matched against the new list");
+        if let Err(error) = images.follow_lists().await {
+            tracing::warn!(%error, "stored photos were not matched against a new hash list yet");
         }
     });
     Ok((StatusCode::CREATED, Json(list.into())))

@@ -15,6 +15,8 @@ mod csrf;
 mod disseminations;
 mod headers;
 mod http;
+mod images;
+pub mod import;
 mod journal;
 mod pools;
 mod privileges;
@@ -48,6 +50,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The largest attachment accepted.
     pub max_attachment_bytes: usize,
+    /// The largest upload of files to import, all parts together.
+    pub max_import_bytes: usize,
     /// The rate limit per client address on sign-in and the other routes that check a password
     /// or code.
     pub auth_rate_limit: RateLimit,
@@ -65,6 +69,8 @@ pub struct Config {
     /// Whether subscriptions' webhooks may post to private, loopback and link-local addresses
     /// (an agency's internal systems); by default only public addresses are called.
     pub webhook_private_networks: bool,
+    /// How many of a photo fingerprint's 256 bits may differ for two photos to match.
+    pub image_match_distance: u32,
 }
 
 impl Default for Config {
@@ -72,6 +78,7 @@ impl Default for Config {
         Self {
             max_body_bytes: 2 * 1024 * 1024,
             max_attachment_bytes: 64 * 1024 * 1024,
+            max_import_bytes: 256 * 1024 * 1024,
             auth_rate_limit: RateLimit {
                 burst: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
                 per_minute: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
@@ -81,6 +88,7 @@ impl Default for Config {
             indicator_lexicon: None,
             search_index: None,
             webhook_private_networks: false,
+            image_match_distance: humdex_imagehash::index::DEFAULT_MAX_DISTANCE,
         }
     }
 }
@@ -104,6 +112,8 @@ pub struct AppState {
     state_counts: ProjectionRunner,
     analysis: ProjectionRunner,
     search: ProjectionRunner,
+    images: Arc<images::Images>,
+    image_runner: ProjectionRunner,
     search_projection: Arc<search::SearchProjection>,
     search_index: Arc<humdex_search::index::SearchIndex>,
     percolation: Arc<subscriptions::Percolation>,
@@ -116,6 +126,8 @@ pub struct AppState {
     auth_limiter: ratelimit::Limiter,
     /// The audit log's signing key and the task that signs its checkpoints.
     auditor: audit::Auditor,
+    /// Import jobs, running and recently finished.
+    imports: import::ImportJobs,
 }
 
 impl AppState {
@@ -152,17 +164,30 @@ impl AppState {
         let search = ProjectionRunner::spawn(store.clone(), search_projection.clone());
         tokio::spawn(search_projection.clone().follow_analysis());
         tokio::spawn(percolation.clone().deliver_webhooks());
+        let images = Arc::new(images::Images::new(
+            store.clone(),
+            clock.clone(),
+            config.image_match_distance,
+        ));
+        let image_runner = ProjectionRunner::spawn(
+            store.clone(),
+            Arc::new(images::ImageProjection(images.clone())),
+        );
+        tokio::spawn(images.clone().watch_lists());
         let auditor = audit::Auditor::start(&store, config.audit_key.clone(), clock.clone());
         Ok(Self {
             store,
             state_counts,
             analysis,
             search,
+            images,
+            image_runner,
             search_projection,
             search_index,
             percolation,
             auth_limiter: ratelimit::Limiter::new(config.auth_rate_limit, clock.clone()),
             auditor,
+            imports: import::ImportJobs::new(),
             clock,
             decoy_hash: auth::decoy_hash()?,
             config,
@@ -198,6 +223,11 @@ impl AppState {
         &self.search
     }
 
+    /// The photo-fingerprint projection, to wait on in tests.
+    pub fn images(&self) -> &ProjectionRunner {
+        &self.image_runner
+    }
+
     /// Waits until every change up to `seq` is in the search index with its entities and has
     /// been matched against the subscriptions.
     pub async fn searchable(&self, seq: humdex_model::Seq) {
@@ -216,6 +246,7 @@ impl AppState {
         (name = "records", description = "Reports and requests"),
         (name = "analysis", description = "Entities and trafficking indicators found in records' text"),
         (name = "search", description = "Search over the records the caller may see"),
+        (name = "images", description = "Photo fingerprints: other copies of a photo, hash lists and their alerts"),
         (name = "subscriptions", description = "Stored queries and the notifications of new records that match them"),
         (name = "workflow", description = "Workflow moves, assignment and pools"),
         (name = "journal", description = "The journal, counters and health"),
@@ -249,6 +280,8 @@ pub fn app(state: AppState) -> Router {
         .merge(analysis::routes())
         .merge(search::routes())
         .merge(subscriptions::routes())
+        .merge(images::routes(state.config.max_attachment_bytes))
+        .merge(import::routes(state.config.max_import_bytes))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router

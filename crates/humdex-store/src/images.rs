@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use humdex_model::{Reader, RecordId, Seq};
+use humdex_model::{RecordId, Seq};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Acquire, AnyConnection, Row};
@@ -284,10 +284,10 @@ impl Store {
     }
 
     /// Creates hash list `name` holding `hashes` (duplicates dropped), matching within
-    /// `max_distance`. Returns the list.
+    /// `max_distance`, imported by `actor`. Returns the list.
     pub async fn create_hash_list(
         &self,
-        actor: &Reader,
+        actor: &str,
         name: &str,
         max_distance: u32,
         hashes: &[HashBytes],
@@ -311,7 +311,7 @@ impl Store {
         .bind(name)
         .bind(i64::from(max_distance))
         .bind(now.as_millisecond())
-        .bind(actor.name())
+        .bind(actor)
         .execute(&mut *transaction)
         .await?;
         if inserted.rows_affected() == 0 {
@@ -338,7 +338,7 @@ impl Store {
             name: name.to_owned(),
             max_distance,
             size,
-            created_by: actor.name().to_owned(),
+            created_by: actor.to_owned(),
             created: now,
         })
     }
@@ -395,11 +395,55 @@ impl Store {
             .collect()
     }
 
-    /// Raises `alerts` (an alert already raised stays as it was).
-    pub async fn raise_image_alerts(&self, alerts: &[NewImageAlert], now: Timestamp) -> Result<()> {
+    /// The lists whose entries have not yet been matched against the photos stored before them.
+    pub async fn unscanned_hash_lists(&self) -> Result<Vec<HashList>> {
+        let lists = self.hash_lists().await?;
+        let rows = sqlx::query("SELECT id FROM hash_lists WHERE scanned = 0")
+            .fetch_all(self.pool())
+            .await?;
+        let unscanned: BTreeSet<String> = rows
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(lists
+            .into_iter()
+            .filter(|list| unscanned.contains(&list.id.to_string()))
+            .collect())
+    }
+
+    /// The hashes of list `list`, with their entry ids.
+    pub async fn hash_list_entries(&self, list: Uuid) -> Result<Vec<HashListEntry>> {
+        let rows =
+            sqlx::query("SELECT id, hash FROM hash_list_entries WHERE list_id = $1 ORDER BY id")
+                .bind(list.to_string())
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HashListEntry {
+                    id: row.try_get("id")?,
+                    list,
+                    hash: hash_bytes(&row.try_get::<Vec<u8>, _>("hash")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Raises `alerts` from matching the stored photos against list `list`, and marks the list
+    /// scanned.
+    pub async fn finish_hash_list_scan(
+        &self,
+        list: Uuid,
+        alerts: &[NewImageAlert],
+        now: Timestamp,
+    ) -> Result<()> {
         let mut connection = self.pool().acquire().await?;
         let mut transaction = connection.begin().await?;
         save_alerts(&mut transaction, alerts, now).await?;
+        sqlx::query("UPDATE hash_lists SET scanned = 1 WHERE id = $1")
+            .bind(list.to_string())
+            .execute(&mut *transaction)
+            .await?;
         transaction.commit().await?;
         Ok(())
     }

@@ -5,6 +5,7 @@
 mod audit;
 mod demo;
 mod extract;
+mod hash;
 mod import;
 
 use std::net::SocketAddr;
@@ -144,15 +145,49 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Bulk-loads records from a JSON Lines file, one record per line.
+    /// Imports files: emails (.eml, .mbox), PDFs, Word documents, spreadsheets and CSV (a
+    /// record per row), photos, JSON and JSON Lines (a record per object or line), and text.
+    /// Folders are read recursively, hidden files skipped. An email's attachments and a
+    /// single-record file itself are attached to its record. A file imported before (same
+    /// content) creates nothing again. A file that cannot be read fails alone, and is named on
+    /// standard error with the reason.
+    ///
+    /// Exits 0 when every file was imported (or had been before), 2 when the batch ran but some
+    /// files failed or records were refused, 1 when it could not run at all.
     Import {
-        /// The file to load.
-        file: PathBuf,
+        /// Files and folders to import.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
         #[command(flatten)]
         store: StoreArgs,
-        /// The user the journal names as having taken the records in.
-        #[arg(long = "as", default_value = "import")]
+        /// The user the journal names as having taken the records in, with their clearance;
+        /// a name that is no user imports with every defined authorization.
+        #[arg(long = "actor", visible_alias = "as", default_value = "import")]
         actor: String,
+        /// A JSON file saying which spreadsheet and CSV columns hold what; guessed from the
+        /// header row when absent.
+        #[arg(long, value_name = "FILE.json")]
+        mapping: Option<PathBuf>,
+        /// An access expression put on every record imported, such as `LE&VICTIM_PII`.
+        #[arg(long, value_name = "EXPR")]
+        label: Option<humdex_model::Label>,
+    },
+    /// Prints the PDQ fingerprint of each photo: hex hash and quality (0–100; under 50 a photo
+    /// is never matched), and a second line when cutting uniform borders changes the hash.
+    /// Exits 2 if some file could not be hashed.
+    Hash {
+        /// JPEG, PNG, WebP, GIF, TIFF or BMP files.
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<PathBuf>,
+        /// Prints a JSON object per image, with the 8 dihedral hashes (rotations and mirrors).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manages hash lists: hashes of known images (from a partner, a clearing house) that
+    /// raise an alert on every record whose photo matches.
+    HashList {
+        #[command(subcommand)]
+        command: HashListCommand,
     },
     /// Manages users.
     User {
@@ -163,6 +198,29 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum HashListCommand {
+    /// Imports a file of PDQ hashes, one per line (first column; `#` comments and a header line
+    /// are skipped), as list NAME. The photos stored already are matched against it too.
+    Import {
+        /// The list's name, e.g. the partner it came from.
+        name: String,
+        /// The file of hashes.
+        file: PathBuf,
+        /// Photos within this many bits (of 256) of a listed hash match.
+        #[arg(long, default_value_t = humdex_imagehash::index::DEFAULT_MAX_DISTANCE,
+              value_parser = clap::value_parser!(u32).range(0..=64))]
+        max_distance: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Lists the hash lists.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -419,15 +477,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Demo { store } => load_demo(&store.open().await?).await?,
-        Command::Import { file, store, actor } => {
+        Command::Import {
+            paths,
+            store,
+            actor,
+            mapping,
+            label,
+        } => {
             let store = store.open().await?;
-            let summary = import::import(&store, &file, &actor, now()).await?;
-            println!("Loaded {} records from {}.", summary.loaded, file.display());
-            if summary.rejected > 0 {
-                eprintln!("{} lines were rejected (listed above).", summary.rejected);
+            let clock: Clock = Arc::new(now);
+            let job =
+                import::import(&store, &paths, &actor, mapping.as_deref(), label, clock).await?;
+            println!("{}", import::summary(&job));
+            if job.counts.files_failed > 0 || job.counts.records_rejected > 0 {
                 return Ok(ExitCode::from(2));
             }
         }
+        Command::Hash { images, json } => {
+            if hash::hash(&images, json) > 0 {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::HashList {
+            command:
+                HashListCommand::Import {
+                    name,
+                    file,
+                    max_distance,
+                    store,
+                },
+        } => hash::import_list(&store.open().await?, &name, &file, max_distance, now()).await?,
+        Command::HashList {
+            command: HashListCommand::List { store },
+        } => hash::print_lists(&store.open().await?).await?,
         Command::User {
             command:
                 UserCommand::Add {

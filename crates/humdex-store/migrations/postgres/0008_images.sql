@@ -32,7 +32,9 @@ CREATE TABLE hash_lists (
     name TEXT NOT NULL UNIQUE,
     max_distance BIGINT NOT NULL,
     created_ms BIGINT NOT NULL,
-    created_by TEXT NOT NULL
+    created_by TEXT NOT NULL,
+    -- 1 once the photos stored before the list came have been matched against it.
+    scanned BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE hash_list_entries (
