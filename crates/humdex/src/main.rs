@@ -121,6 +121,12 @@ enum Command {
         /// agency's internal systems); by default only public addresses are called.
         #[arg(long, env = "HUMDEX_WEBHOOK_PRIVATE_NETWORKS")]
         webhook_private_networks: bool,
+        /// How many of a photo fingerprint's 256 bits may differ for two photos to count as
+        /// copies (31 is ThreatExchange's threshold; up to 47 suits "suggest to an analyst").
+        #[arg(long, env = "HUMDEX_IMAGE_MATCH_DISTANCE",
+              default_value_t = humdex_imagehash::index::DEFAULT_MAX_DISTANCE,
+              value_parser = clap::value_parser!(u32).range(0..=64))]
+        image_match_distance: u32,
     },
     /// Rebuilds the search index from the journal. Stop the server first.
     Reindex {
@@ -429,6 +435,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             analysis,
             search_index,
             webhook_private_networks,
+            image_match_distance,
         } => {
             let audit_key_path = audit::key_path(&store, audit_key.audit_key);
             let search_index = search_index.path(&store);
@@ -444,6 +451,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     indicator_lexicon: analysis.lexicon_source()?,
                     search_index: Some(search_index),
                     webhook_private_networks,
+                    image_match_distance,
                     ..Config::default()
                 },
             )
