@@ -5,4 +5,4 @@ mod hash;
 pub mod index;
 pub mod pdq;
 
-pub use hash::{Hash256, InvalidHash};
+pub use hash::{Hash256, InvalidHash, InvalidHashLine, parse_hash_list};
