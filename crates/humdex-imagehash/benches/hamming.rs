@@ -19,6 +19,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use cpu_time::ThreadTime;
 use humdex_imagehash::Hash256;
 use humdex_imagehash::index::{LinearIndex, Match, MihIndex};
 use rand::rngs::StdRng;
@@ -140,19 +141,27 @@ impl Data {
     }
 }
 
-/// Latencies of one kind of query.
-struct Latencies(Vec<Duration>);
+/// Latencies of one kind of query: wall-clock per query, and the thread's CPU time over all of
+/// them, which preemption on a shared machine does not inflate.
+struct Latencies {
+    wall: Vec<Duration>,
+    cpu_ms: f64,
+}
 
 impl Latencies {
     fn millis(&self, quantile: f64) -> f64 {
-        let mut sorted = self.0.clone();
+        let mut sorted = self.wall.clone();
         sorted.sort();
         let index = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
         sorted[index].as_secs_f64() * 1e3
     }
 
     fn mean(&self) -> f64 {
-        self.0.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3 / self.0.len() as f64
+        self.wall.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3 / self.wall.len() as f64
+    }
+
+    fn cpu_mean(&self) -> f64 {
+        self.cpu_ms / self.wall.len() as f64
     }
 }
 
@@ -163,20 +172,27 @@ fn time_queries<Q>(
     passes: usize,
     mut search: impl FnMut(&Q) -> Vec<Match>,
 ) -> (Latencies, Vec<Vec<Match>>) {
-    let mut latencies = Vec::new();
+    let mut wall = Vec::new();
+    let mut cpu = Duration::ZERO;
     let mut answers = Vec::new();
     for pass in 0..passes {
+        let measured = pass > 0 || passes == 1;
         answers.clear();
+        let cpu_start = ThreadTime::now();
         for query in queries {
             let start = Instant::now();
             let found = search(query);
-            if pass > 0 || passes == 1 {
-                latencies.push(start.elapsed());
+            if measured {
+                wall.push(start.elapsed());
             }
             answers.push(found);
         }
+        if measured {
+            cpu += cpu_start.elapsed();
+        }
     }
-    (Latencies(latencies), answers)
+    let cpu_ms = cpu.as_secs_f64() * 1e3;
+    (Latencies { wall, cpu_ms }, answers)
 }
 
 /// The figures, printed as a table and written as `name<TAB>value` for the peer's ratios.
@@ -193,11 +209,13 @@ impl Report {
             latencies.millis(0.99),
             latencies.mean(),
         );
+        let cpu = latencies.cpu_mean();
+        self.values.push((format!("{key}_cpu_ms"), cpu));
         self.rows.push((
             label.into(),
             format!(
-                "p50 {p50:.3} ms  p99 {p99:.3} ms  mean {mean:.3} ms  ({} queries)",
-                latencies.0.len()
+                "p50 {p50:.3} ms  p99 {p99:.3} ms  mean {mean:.3} ms  cpu {cpu:.3} ms  ({} queries)",
+                latencies.wall.len()
             ),
         ));
         self.values.extend([
@@ -400,7 +418,7 @@ fn crossover(data: &Data, sizes: &[usize]) {
         return;
     }
     eprintln!("hamming bench: crossover");
-    println!("\ncrossover, median ms per query (linear / multi-index):");
+    println!("\ncrossover, CPU ms per query (linear / multi-index):");
     println!(
         "{:>6}  {:>18}  {:>18}  {:>18}  {:>18}",
         "size", "image, d ≤ 31", "image, d ≤ 47", "hash, d ≤ 31", "hash, d ≤ 47"
@@ -420,8 +438,8 @@ fn crossover(data: &Data, sizes: &[usize]) {
             write!(
                 line,
                 "  {:>8.3} / {:>7.3}",
-                scan.millis(0.5),
-                probe.millis(0.5)
+                scan.cpu_mean(),
+                probe.cpu_mean()
             )
             .unwrap();
         }
@@ -437,8 +455,8 @@ fn crossover(data: &Data, sizes: &[usize]) {
             write!(
                 line,
                 "  {:>8.3} / {:>7.3}",
-                scan.millis(0.5),
-                probe.millis(0.5)
+                scan.cpu_mean(),
+                probe.cpu_mean()
             )
             .unwrap();
         }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use humdex_model::NewRecord;
 
+mod archive;
 mod detect;
 mod document;
 mod email;

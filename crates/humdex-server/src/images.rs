@@ -730,13 +730,7 @@ async fn create_hash_list(
     let bytes: Vec<_> = hashes.iter().map(Hash256::to_bytes).collect();
     let list = state
         .store
-        .create_hash_list(
-            caller.name(),
-            &new.name,
-            max_distance,
-            &bytes,
-            state.now(),
-        )
+        .create_hash_list(caller.name(), &new.name, max_distance, &bytes, state.now())
         .await?;
     state
         .audit(

@@ -122,6 +122,17 @@ async fn check_defined<'a>(
     Ok(())
 }
 
+impl Store {
+    /// Refuses `label` (at `field`) if it names an undefined authorization or one `writer` lacks:
+    /// the check every write of a label passes, for callers that must refuse before writing.
+    pub async fn check_label(&self, writer: &Reader, field: &str, label: &Label) -> Result<()> {
+        let mut connection = self.pool().acquire().await?;
+        check_defined(&mut connection, std::iter::once((field.to_owned(), label))).await?;
+        writer.check_writable(Some(label), field)?;
+        Ok(())
+    }
+}
+
 async fn insert(connection: &mut AnyConnection, record: &Record) -> Result<()> {
     let document = document(record)?;
     sqlx::query(
@@ -248,6 +259,39 @@ async fn check_assignee(connection: &mut AnyConnection, assignee: &Assignee) -> 
     Ok(())
 }
 
+/// Stores a file's content once, however many records carry it.
+async fn store_blob(
+    connection: &mut AnyConnection,
+    attachment: &Attachment,
+    content: &[u8],
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO blobs (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(&attachment.sha256)
+    .bind(i64::try_from(attachment.size).unwrap_or(i64::MAX))
+    .bind(content)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// The attachment that `content` named `filename` becomes.
+fn attachment_of(
+    filename: String,
+    media_type: String,
+    label: Option<Label>,
+    content: &[u8],
+) -> Attachment {
+    Attachment {
+        sha256: hex::encode(Sha256::digest(content)),
+        filename,
+        media_type,
+        size: content.len() as u64,
+        label,
+    }
+}
+
 impl Store {
     /// Takes in a new record. Returns once the record and its journal entry are durable.
     /// The writer must satisfy every label they put on it.
@@ -259,15 +303,47 @@ impl Store {
         idempotency: Option<IdempotencyKey>,
         now: Timestamp,
     ) -> Result<Created> {
+        self.create_with_attachments(writer, new, channel, Vec::new(), idempotency, now)
+            .await
+    }
+
+    /// Takes in a new record that carries `attachments` (file name, media type, content) from
+    /// the start: the record, its files and its one `RecordCreated` journal entry commit together
+    /// or not at all, so an import never leaves a record without the files it came with. The
+    /// attachments take the record's label; the same file under the same name is attached once.
+    pub async fn create_with_attachments(
+        &self,
+        writer: &Reader,
+        new: NewRecord,
+        channel: Channel,
+        attachments: Vec<(String, String, Vec<u8>)>,
+        idempotency: Option<IdempotencyKey>,
+        now: Timestamp,
+    ) -> Result<Created> {
         new.validate()?;
+        let mut files: Vec<(Attachment, Vec<u8>)> = Vec::with_capacity(attachments.len());
+        for (filename, media_type, content) in attachments {
+            let attachment = attachment_of(filename, media_type, None, &content);
+            if !files.iter().any(|(earlier, _)| *earlier == attachment) {
+                files.push((attachment, content));
+            }
+        }
+        // Shared, not copied, when the batch is replayed.
+        let files = std::sync::Arc::new(files);
         let writer = writer.clone();
         let actor = writer.name().to_owned();
         let origin = self.node_id().to_owned();
         self.inner
             .writer
             .write(Box::new(move |connection| {
-                let (writer, actor, origin, new, idempotency) =
-                    (writer.clone(), actor.clone(), origin.clone(), new.clone(), idempotency.clone());
+                let (writer, actor, origin, new, idempotency, files) = (
+                    writer.clone(),
+                    actor.clone(),
+                    origin.clone(),
+                    new.clone(),
+                    idempotency.clone(),
+                    files.clone(),
+                );
                 Box::pin(async move {
                     if let Some(key) = &idempotency {
                         let earlier = sqlx::query(
@@ -291,7 +367,11 @@ impl Store {
                     if let Some(assignee) = &new.assignee {
                         check_assignee(connection, assignee).await?;
                     }
-                    let record = new.into_record(RecordId::new(now), &origin, &actor, now, channel);
+                    let mut record = new.into_record(RecordId::new(now), &origin, &actor, now, channel);
+                    for (attachment, content) in files.iter() {
+                        store_blob(connection, attachment, content).await?;
+                        record.attachments.push(attachment.clone());
+                    }
                     insert(connection, &record).await?;
                     let id = record.id.to_string();
                     let seq = journal::append(connection, Entry {
@@ -564,37 +644,47 @@ impl Store {
         now: Timestamp,
     ) -> Result<(Attachment, i64)> {
         let actor = actor.clone();
-        let attachment = Attachment {
-            sha256: hex::encode(Sha256::digest(&content)),
-            filename,
-            media_type,
-            size: content.len() as u64,
-            label,
-        };
+        let attachment = attachment_of(filename, media_type, label, &content);
         // Shared, not copied, when the batch is replayed.
         let content = std::sync::Arc::new(content);
         self.inner
             .writer
             .write(Box::new(move |connection| {
-                let (actor, attachment, content) = (actor.clone(), attachment.clone(), content.clone());
+                let (actor, attachment, content) =
+                    (actor.clone(), attachment.clone(), content.clone());
                 Box::pin(async move {
                     let previous = load_for(connection, &actor, id).await?;
-                    check_defined(connection, attachment.label.iter().map(|label| ("label".to_owned(), label))).await?;
+                    check_defined(
+                        connection,
+                        attachment
+                            .label
+                            .iter()
+                            .map(|label| ("label".to_owned(), label)),
+                    )
+                    .await?;
                     actor.check_writable(attachment.label.as_ref(), "label")?;
                     if previous.attachments.contains(&attachment) {
-                        return Ok(Written { output: (attachment, previous.version), last_seq: None });
+                        return Ok(Written {
+                            output: (attachment, previous.version),
+                            last_seq: None,
+                        });
                     }
-                    sqlx::query("INSERT INTO blobs (sha256, size, content) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
-                        .bind(&attachment.sha256)
-                        .bind(i64::try_from(attachment.size).unwrap_or(i64::MAX))
-                        .bind(content.as_slice())
-                        .execute(&mut *connection)
-                        .await?;
+                    store_blob(connection, &attachment, &content).await?;
                     let mut record = previous.clone();
                     record.attachments.push(attachment.clone());
-                    let written =
-                        save_change(connection, record, &previous, ChangeKind::AttachmentAdded, &actor, now).await?;
-                    Ok(Written { output: (attachment, written.output), last_seq: written.last_seq })
+                    let written = save_change(
+                        connection,
+                        record,
+                        &previous,
+                        ChangeKind::AttachmentAdded,
+                        &actor,
+                        now,
+                    )
+                    .await?;
+                    Ok(Written {
+                        output: (attachment, written.output),
+                        last_seq: written.last_seq,
+                    })
                 })
             }))
             .await

@@ -1,44 +1,19 @@
-//! `humdex import FILE.jsonl`: one record per line. Bad lines are reported by number with the
-//! reason and skipped; good lines are loaded. Each line's content is its idempotency key, so
-//! running the same import twice loads nothing twice.
+//! `humdex import PATH…`: files and folders of emails, PDFs, documents, spreadsheets, photos and
+//! JSON, through the server's import job runner (the same as `POST /api/v1/import`), with a
+//! progress bar. Folders are walked in name order, hidden entries skipped; each file is read only
+//! when its turn comes.
 
-use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context;
-use futures::StreamExt;
-use humdex_model::{Channel, NewRecord, Reader, Role, User};
-use humdex_store::{IdempotencyKey, Store};
-use jiff::Timestamp;
-use sha2::{Digest, Sha256};
-
-/// How many records are in flight at once: enough to fill the writer's group commits.
-const IN_FLIGHT: usize = 256;
-
-/// What an import did.
-pub struct ImportSummary {
-    /// Records loaded (including ones an earlier run of the same import had loaded).
-    pub loaded: u64,
-    /// Lines rejected.
-    pub rejected: u64,
-}
-
-/// Parses one line into a record, or says why not.
-fn parse_line(line: &str) -> Result<NewRecord, String> {
-    let mut deserializer = serde_json::Deserializer::from_str(line);
-    let record: NewRecord =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            let path = error.path().to_string();
-            let reason = error.into_inner();
-            if path == "." {
-                reason.to_string()
-            } else {
-                format!("{path}: {reason}")
-            }
-        })?;
-    record.validate().map_err(|invalid| invalid.to_string())?;
-    Ok(record)
-}
+use humdex_ingest::{ColumnMapping, Options};
+use humdex_model::{Label, Reader, Role, User};
+use humdex_server::Clock;
+use humdex_server::import::{FileStatus, ImportBatch, ImportFile, ImportJob, ImportJobs};
+use humdex_store::Store;
+use indicatif::{ProgressBar, ProgressStyle};
+use uuid::Uuid;
 
 /// Who an import writes as: the user `actor` names, with their clearance; otherwise (the
 /// default `import`) the operator at the console, who holds the whole database already and so
@@ -61,101 +36,136 @@ async fn writer(store: &Store, actor: &str) -> anyhow::Result<Reader> {
     Ok(Reader::new(&user))
 }
 
-pub async fn import(
-    store: &Store,
-    path: &Path,
-    actor: &str,
-    now: Timestamp,
-) -> anyhow::Result<ImportSummary> {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the file named on the command line"
-    )]
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
-    let writer = writer(store, actor).await?;
-    let bar = crate::progress_bar(size, "importing");
-    let reader = std::io::BufReader::new(file);
-
-    let mut rejected = 0;
-    let mut records = Vec::new();
-    for (index, line) in reader.lines().enumerate() {
-        let number = index + 1;
-        let line =
-            line.with_context(|| format!("cannot read line {number} of {}", path.display()))?;
-        bar.inc(line.len() as u64 + 1);
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(&line) {
-            Ok(record) => {
-                let key = IdempotencyKey {
-                    key: format!("import:{}", hex::encode(Sha256::digest(line.as_bytes()))),
-                    request_hash: String::new(),
-                };
-                records.push((number, record, key));
-            }
-            Err(reason) => {
-                rejected += 1;
-                bar.suspend(|| eprintln!("line {number}: {reason}"));
-            }
+/// The files `paths` name: files as given, folders walked.
+fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<ImportFile>> {
+    let mut found = Vec::new();
+    for path in paths {
+        let metadata =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if metadata.is_dir() {
+            walk(path, &mut found)?;
+        } else {
+            found.push((path.clone(), metadata.len()));
         }
     }
-
-    bar.set_length(records.len() as u64);
-    bar.set_position(0);
-    let mut loaded = 0;
-    let writer = &writer;
-    let mut writes = futures::stream::iter(records)
-        .map(|(number, record, key)| async move {
-            (
-                number,
-                store
-                    .create_record(writer, record, Channel::Import, Some(key), now)
-                    .await,
-            )
-        })
-        .buffer_unordered(IN_FLIGHT);
-    while let Some((number, result)) = writes.next().await {
-        bar.inc(1);
-        match result {
-            Ok(_) => loaded += 1,
-            Err(humdex_store::Error::Invalid(invalid)) => {
-                rejected += 1;
-                bar.suspend(|| eprintln!("line {number}: {invalid}"));
-            }
-            Err(humdex_store::Error::Denied(denied)) => {
-                rejected += 1;
-                let at = denied
-                    .field
-                    .map(|field| format!("{field}: "))
-                    .unwrap_or_default();
-                bar.suspend(|| eprintln!("line {number}: {at}{}", denied.message));
-            }
-            Err(error) => return Err(error).with_context(|| format!("cannot store line {number}")),
-        }
-    }
-    bar.finish_and_clear();
-    Ok(ImportSummary { loaded, rejected })
+    Ok(found
+        .into_iter()
+        .map(|(path, size)| ImportFile::on_disk(path.display().to_string(), path, size))
+        .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_the_offending_member() {
-        let reason =
-            parse_line(r#"{"kind": "report", "title": "t", "fields": {"city": {"valu": 1}}}"#)
-                .unwrap_err();
-        assert!(reason.starts_with("fields.city"), "{reason}");
-        let reason = parse_line(r#"{"kind": "report", "title": ""}"#).unwrap_err();
-        assert!(reason.starts_with("title:"), "{reason}");
-        assert!(parse_line("not json").is_err());
-        assert!(
-            parse_line(r#"{"kind": "request", "title": "Any intelligence on +1 555 0142?"}"#)
-                .is_ok()
-        );
+/// Adds the files under `dir`, in name order, skipping hidden entries and not following links
+/// to folders (which could loop).
+fn walk(dir: &Path, found: &mut Vec<(PathBuf, u64)>) -> anyhow::Result<()> {
+    let cannot = || format!("cannot read the folder {}", dir.display());
+    let mut entries = std::fs::read_dir(dir)
+        .with_context(cannot)?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(cannot)?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type().with_context(cannot)?.is_dir() {
+            walk(&path, found)?;
+            continue;
+        }
+        let metadata =
+            std::fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        if metadata.is_file() {
+            found.push((path, metadata.len()));
+        }
     }
+    Ok(())
+}
+
+fn read_mapping(path: &Path) -> anyhow::Result<ColumnMapping> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the mapping file named on the command line"
+    )]
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the mapping {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("the mapping {} is not a column mapping", path.display()))
+}
+
+/// A bar over the batch's bytes, with the rate in bytes and in files.
+fn progress_bar(bytes: u64) -> ProgressBar {
+    let bar = ProgressBar::new(bytes);
+    let template = "{spinner} importing [{bar:40}] {bytes}/{total_bytes} \
+                    ({binary_bytes_per_sec}, {msg}, {eta} left)";
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message("0 files/s");
+    bar
+}
+
+/// Imports the files at `paths` as `actor`, with `mapping` (a JSON file) for spreadsheets and
+/// `label` on every record. Failures are printed as they happen; answers the finished job.
+pub async fn import(
+    store: &Store,
+    paths: &[PathBuf],
+    actor: &str,
+    mapping: Option<&Path>,
+    label: Option<Label>,
+    clock: Clock,
+) -> anyhow::Result<ImportJob> {
+    let writer = writer(store, actor).await?;
+    if let Some(label) = &label {
+        store.check_label(&writer, "label", label).await?;
+    }
+    let options = Options {
+        mapping: mapping.map(read_mapping).transpose()?,
+        ..Options::default()
+    };
+    let files = files(paths)?;
+    let bar = progress_bar(files.iter().map(ImportFile::size).sum());
+    let started = Instant::now();
+    let shown = bar.clone();
+    let on_file = move |result: &humdex_server::import::FileResult,
+                        counts: &humdex_server::import::ImportCounts| {
+        shown.set_position(counts.bytes_done);
+        let seconds = started.elapsed().as_secs_f64().max(0.001);
+        shown.set_message(format!("{:.1} files/s", counts.files_done as f64 / seconds));
+        if let Some(error) = &result.error {
+            let what = if result.status == FileStatus::Failed {
+                "failed"
+            } else {
+                "some records refused"
+            };
+            shown.suspend(|| eprintln!("{}: {what}: {error}", result.name));
+        }
+    };
+    let jobs = ImportJobs::new();
+    let id = Uuid::now_v7();
+    let batch = ImportBatch {
+        files,
+        options,
+        label,
+    };
+    jobs.start(id, store.clone(), writer, batch, clock, on_file)
+        .await;
+    bar.finish_and_clear();
+    jobs.get(id).context("the import job was lost")
+}
+
+/// The closing line: `Imported 12 records from 4 files; 1 duplicates; 2 failed.`
+pub fn summary(job: &ImportJob) -> String {
+    let counts = &job.counts;
+    let imported = counts
+        .files_done
+        .saturating_sub(counts.files_duplicate + counts.files_failed);
+    let mut line = format!(
+        "Imported {} records from {imported} files; {} duplicates; {} failed",
+        counts.records_created, counts.files_duplicate, counts.files_failed
+    );
+    if counts.records_rejected > 0 {
+        line.push_str(&format!("; {} records refused", counts.records_rejected));
+    }
+    line.push('.');
+    line
 }

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use super::linear::scan_lanes;
 use super::{Hit, LinearIndex, Match, MihIndex, TooManyHashes, finish};
 use crate::Hash256;
 
@@ -16,14 +15,6 @@ const MIH_MIN_LEN: usize = 20_000;
 /// The delta insertions plus tombstones past which [`HammingIndex::needs_merge`] says so:
 /// scanning 65 536 delta hashes for eight needles costs about 0.3 ms.
 const DELTA_LIMIT: usize = 1 << 16;
-
-/// Costs on one core (x86-64-v2), in nanoseconds: scanning one stored hash, per pass and per
-/// lane, and probing one bucket and checking one candidate of a multi-index (mostly cache
-/// misses). Measured at 0.1–10M hashes; only their ratios matter.
-const SCAN_PASS_NS: f64 = 0.4;
-const SCAN_LANE_NS: f64 = 0.5;
-const PROBE_NS: f64 = 30.0;
-const CANDIDATE_NS: f64 = 25.0;
 
 /// Exact Hamming search that also takes insertions and removals.
 ///
@@ -330,21 +321,15 @@ impl Base {
     /// for many needles near the size where the tables start to pay.
     fn hits(&self, needles: &[Hash256], max_distance: u32, out: &mut Vec<Hit>) {
         match self {
-            Self::Mih(index) if mih_is_cheaper(index, needles, max_distance) => {
+            Self::Mih(index)
+                if index.search_ns(needles, max_distance)
+                    < index.entries().scan_ns(needles.len()) =>
+            {
                 index.hits(needles, max_distance, out);
             }
             _ => self.entries().hits(needles, max_distance, out),
         }
     }
-}
-
-fn mih_is_cheaper(index: &MihIndex, needles: &[Hash256], max_distance: u32) -> bool {
-    let (probes, candidates) = index.work(needles, max_distance);
-    let probing = probes as f64 * PROBE_NS + candidates as f64 * CANDIDATE_NS;
-    let passes = needles.len().div_ceil(8) as f64;
-    let lanes = scan_lanes(needles.len()) as f64;
-    let scanning = index.len() as f64 * (passes * SCAN_PASS_NS + lanes * SCAN_LANE_NS);
-    probing < scanning
 }
 
 fn count_id(entries: &LinearIndex, id: u64, positions: std::ops::Range<usize>) -> usize {

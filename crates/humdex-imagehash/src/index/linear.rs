@@ -8,6 +8,11 @@ use crate::Hash256;
 /// The most needles compared per pass: a query image's eight dihedral hashes.
 const LANES: usize = 8;
 
+/// The cost of scanning one stored hash, in nanoseconds on one core (x86-64-v2): per pass, and
+/// per lane of the pass (see `benches/hamming.rs`).
+const PASS_NS: f64 = 0.4;
+const LANE_NS: f64 = 0.5;
+
 /// Hashes and their ids in parallel arrays, searched by comparing every one with the needles.
 /// Fastest below some tens of thousands of hashes, and the delta of a [`super::HammingIndex`].
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -112,6 +117,17 @@ impl LinearIndex {
         (distance <= max_distance).then_some(distance)
     }
 
+    /// The expected time of a scan for `needles` needles, in nanoseconds.
+    pub(super) fn scan_ns(&self, needles: usize) -> f64 {
+        let (passes, filled) = (0..needles)
+            .step_by(LANES)
+            .map(|first| lanes((needles - first).min(LANES)))
+            .fold((0, 0), |(passes, filled), lanes| {
+                (passes + 1, filled + lanes)
+            });
+        self.len() as f64 * (passes as f64 * PASS_NS + filled as f64 * LANE_NS)
+    }
+
     /// Appends every hit within `max_distance` (one per position and group of eight needles).
     pub(super) fn hits(&self, needles: &[Hash256], max_distance: u32, out: &mut Vec<Hit>) {
         for (group_index, group) in needles.chunks(LANES).enumerate() {
@@ -195,15 +211,6 @@ impl Extend<(u64, Hash256)> for LinearIndex {
             self.push(id, hash);
         }
     }
-}
-
-/// The lanes a scan for this many needles fills, over all its passes: its cost per stored hash
-/// is about `0.4 + 0.5 × lanes` ns.
-pub(super) fn scan_lanes(needles: usize) -> usize {
-    (0..needles)
-        .step_by(LANES)
-        .map(|first| lanes((needles - first).min(LANES)))
-        .sum()
 }
 
 /// The lanes of a pass for `needles` (1–8): a power of two, so only four variants are compiled.

@@ -12,6 +12,11 @@ use crate::Hash256;
 const TABLES: usize = 16;
 const BUCKETS: usize = 1 << 16;
 
+/// The cost of probing one bucket and of checking one candidate, in nanoseconds on one core:
+/// mostly cache misses (see `benches/hamming.rs`).
+const PROBE_NS: f64 = 30.0;
+const CANDIDATE_NS: f64 = 25.0;
+
 /// Every 16-bit mask, fewest set bits first: the buckets within `r` bits of a key are the key
 /// XOR the first `masks_within(r)` of these.
 static MASKS_BY_WEIGHT: LazyLock<Vec<u16>> = LazyLock::new(|| {
@@ -93,15 +98,17 @@ impl MihIndex {
         )
     }
 
-    /// The buckets probed for `needles`, and the candidates in them.
-    pub(super) fn work(&self, needles: &[Hash256], max_distance: u32) -> (usize, usize) {
+    /// The expected time of a search, in nanoseconds, from the sizes of the buckets it would
+    /// probe (so skewed buckets count as they are).
+    pub(super) fn search_ns(&self, needles: &[Hash256], max_distance: u32) -> f64 {
         let radii = radii(max_distance);
-        needles
+        let (probes, candidates) = needles
             .iter()
             .flat_map(|needle| self.buckets(needle, radii))
             .fold((0, 0), |(probes, candidates), bucket| {
                 (probes + 1, candidates + bucket.len())
-            })
+            });
+        probes as f64 * PROBE_NS + candidates as f64 * CANDIDATE_NS
     }
 
     /// Appends every hit within `max_distance`, possibly several per position.

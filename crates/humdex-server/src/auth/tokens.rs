@@ -120,6 +120,13 @@ impl TokenRule {
             } else {
                 Scope::RecordsWrite
             })
+        } else if under(path, "/api/v1/import") {
+            Self::Needs(Scope::RecordsWrite)
+        } else if (read && (under(path, "/api/v1/jobs") || under(path, "/api/v1/attachments")))
+            || path == "/api/v1/images/match"
+        {
+            // Matching an uploaded photo reads records; it stores nothing.
+            Self::Needs(Scope::RecordsRead)
         } else if read && (under(path, "/api/v1/journal") || under(path, "/api/v1/dashboard")) {
             Self::Needs(Scope::JournalRead)
         } else if under(path, "/api/v1/pools") {

@@ -25,19 +25,6 @@ mod analysis;
 mod audit;
 /// Sign-in, sessions, expiry and sign-out.
 mod auth;
-/// File imports: a job in the background, each file's result, duplicates found again, jobs
-/// private to who started them, and refusals before anything runs.
-#[expect(
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "its helpers fail the test loudly"
-)]
-mod import;
-/// Photo fingerprints: copies found re-encoded, resized and rotated, only among the records and
-/// files the caller may see; flat pictures never matched; hash lists raising alerts.
-#[expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "its helpers fail the test loudly")]
-mod images;
 /// Malformed input: every refusal is a JSON error that names what is wrong, and changes nothing.
 mod bad_input;
 /// Releasing records to users and pools, and their queues.
@@ -50,6 +37,23 @@ mod dissemination;
     reason = "its helpers fail the test loudly"
 )]
 mod identity;
+/// Photo fingerprints: copies found re-encoded, resized and rotated, only among the records and
+/// files the caller may see; flat pictures never matched; hash lists raising alerts.
+#[expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod images;
+/// File imports: a job in the background, each file's result, duplicates found again, jobs
+/// private to who started them, and refusals before anything runs.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod import;
 /// Labels: withheld fields, hidden records, pointers, writing within one's clearance, grants,
 /// and the property that no response ever shows a value above the reader's clearance.
 mod privileges;

@@ -952,3 +952,107 @@ async fn attachments_are_stored_once_and_read_back() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_record_and_its_files_are_created_together_or_not_at_all() {
+    for backend in stores().await {
+        let name = backend.name;
+        let store = &backend.store;
+        let ana = analyst("ana");
+        let photo = b"\x89PNG\r\n\x1a\n not really a png".to_vec();
+        let note = b"the note".to_vec();
+        let head = store.journal_head().await.ok_on(name);
+        let files = vec![
+            (
+                "photo.png".to_owned(),
+                "image/png".to_owned(),
+                photo.clone(),
+            ),
+            ("note.txt".to_owned(), "text/plain".to_owned(), note.clone()),
+            (
+                "photo.png".to_owned(),
+                "image/png".to_owned(),
+                photo.clone(),
+            ),
+        ];
+        let created = store
+            .create_with_attachments(
+                &ana,
+                record(Kind::Report, "an email with files"),
+                Channel::Import,
+                files.clone(),
+                key("file:abc:0", ""),
+                now(),
+            )
+            .await
+            .ok_on(name);
+        assert_eq!(created.version, 1, "{name}");
+        let stored = read(&backend, &ana, created.id).await;
+        assert_eq!(
+            stored
+                .attachments
+                .iter()
+                .map(|attachment| (attachment.filename.as_str(), attachment.size))
+                .collect::<Vec<_>>(),
+            [("photo.png", photo.len() as u64), ("note.txt", 8)],
+            "{name}: the same file twice is attached once"
+        );
+        for (content, attachment) in [&photo, &note].into_iter().zip(&stored.attachments) {
+            assert_eq!(attachment.sha256, hex::encode(Sha256::digest(content)));
+            let (_, bytes) = store
+                .attachment(&ana, created.id, &attachment.sha256)
+                .await
+                .ok_on(name);
+            assert_eq!(&bytes, content, "{name}");
+        }
+        let changes = store.journal_after(head, 10).await.ok_on(name);
+        assert_eq!(
+            changes
+                .iter()
+                .map(|change| (change.change, change.version))
+                .collect::<Vec<_>>(),
+            [(humdex_model::ChangeKind::RecordCreated, 1)],
+            "{name}: one journal entry, for a record that has its files already"
+        );
+
+        let head = store.journal_head().await.ok_on(name);
+        let again = store
+            .create_with_attachments(
+                &ana,
+                record(Kind::Report, "an email with files"),
+                Channel::Import,
+                files.clone(),
+                key("file:abc:0", ""),
+                now(),
+            )
+            .await
+            .ok_on(name);
+        assert_eq!(again.id, created.id, "{name}");
+        assert!(
+            again.replayed,
+            "{name}: the same key finds the first record"
+        );
+        assert_eq!(store.journal_head().await.ok_on(name), head, "{name}");
+
+        // A record that cannot be stored leaves nothing behind: no record, no journal entry.
+        let mut secret = record(Kind::Report, "labelled beyond the writer");
+        secret.label = Some(label("LE&INTERPOL"));
+        let refused = store
+            .create_with_attachments(
+                &ana,
+                secret,
+                Channel::Import,
+                vec![("other.txt".into(), "text/plain".into(), b"other".to_vec())],
+                key("file:def:0", ""),
+                now(),
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(Error::Invalid(_))),
+            "{name}: {refused:?}"
+        );
+        assert_eq!(store.journal_head().await.ok_on(name), head, "{name}");
+        let listed = list_all(&backend, &ana, &RecordFilter::default(), 10).await;
+        assert_eq!(listed, [created.id], "{name}");
+    }
+}

@@ -7,20 +7,27 @@ use crate::support::{add_user, humdex};
 const LINES: &str = r#"{"kind": "report", "title": "Ad for massage work", "fields": {"phone": {"value": "+17135550142"}}}
 {"kind": "report", "title": "bad city", "fields": {"city": {"valu": "Houston"}}}
 {"kind": "request", "title": "Any intelligence on plate KT-4471?", "label": "LE"}
+"#;
 
-not json at all
-{"kind": "report", "title": " "}
+/// Lines that all parse; the store refuses the last, whose label names an undefined authorization.
+const GOOD_LINES: &str = r#"{"kind": "report", "title": "Ad for massage work", "fields": {"phone": {"value": "+17135550142"}}}
+{"kind": "request", "title": "Any intelligence on plate KT-4471?", "label": "LE"}
+
 {"kind": "report", "title": "Workers moved at night", "fields": {"spot": {"value": {"lat": 29.76, "lon": -95.37, "place": "Houston"}}}}
 {"kind": "report", "title": "Shared abroad", "label": "INTERPOL"}
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn import_loads_good_lines_and_names_bad_ones() {
+async fn import_refuses_a_file_with_a_bad_line_and_names_refused_records() {
     for database in TestDatabase::all().await {
-        let file = database.dir.path().join("records.jsonl");
+        let backend = database.backend;
+        let bad = database.dir.path().join("records.jsonl");
+        let good = database.dir.path().join("good.jsonl");
         #[expect(clippy::disallowed_methods, reason = "the test writes its own fixture")]
-        std::fs::write(&file, LINES).unwrap();
-        let file = file.display().to_string();
+        std::fs::write(&bad, LINES).unwrap();
+        #[expect(clippy::disallowed_methods, reason = "the test writes its own fixture")]
+        std::fs::write(&good, GOOD_LINES).unwrap();
+        let (bad, good) = (bad.display().to_string(), good.display().to_string());
         // Adding a user with an authorization defines it, so that labels may name it.
         let added = humdex(
             &[
@@ -42,44 +49,43 @@ async fn import_loads_good_lines_and_names_bad_ones() {
             String::from_utf8_lossy(&added.stderr)
         );
 
-        let output = humdex(&["import", &file], &database, "");
+        // A file is read whole or not at all: one bad line refuses it, named by its line.
+        let output = humdex(&["import", &bad], &database, "");
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            output.status.code(),
-            Some(2),
-            "{}: {stderr}",
-            database.backend
+        assert_eq!(output.status.code(), Some(2), "{backend}: {stderr}");
+        assert!(
+            stdout.contains("Imported 0 records from 0 files; 0 duplicates; 1 failed."),
+            "{backend}: {stdout}"
         );
         assert!(
-            stdout.contains("Loaded 3 records"),
-            "{}: {stdout}",
-            database.backend
-        );
-        assert!(
-            stderr.contains("line 2: fields.city"),
-            "{}: {stderr}",
-            database.backend
-        );
-        assert!(stderr.contains("line 5:"), "{}: {stderr}", database.backend);
-        assert!(
-            stderr.contains("line 6: title:"),
-            "{}: {stderr}",
-            database.backend
-        );
-        assert!(
-            stderr.contains("line 8: label: unknown authorization `INTERPOL`"),
-            "{}: {stderr}",
-            database.backend
-        );
-        assert!(
-            stderr.contains("4 lines were rejected"),
-            "{}: {stderr}",
-            database.backend
+            stderr.contains("records.jsonl: failed: ") && stderr.contains("line 2: fields.city"),
+            "{backend}: {stderr}"
         );
 
-        let again = humdex(&["import", &file], &database, "");
+        let output = humdex(&["import", &good], &database, "");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{backend}: {stderr}");
+        assert!(
+            stdout.contains(
+                "Imported 3 records from 1 files; 0 duplicates; 0 failed; 1 records refused."
+            ),
+            "{backend}: {stdout}"
+        );
+        assert!(
+            stderr.contains("record 4: label: unknown authorization `INTERPOL`"),
+            "{backend}: {stderr}"
+        );
+
+        let again = humdex(&["import", &good], &database, "");
         assert_eq!(again.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&again.stdout).contains(
+                "Imported 0 records from 0 files; 1 duplicates; 0 failed; 1 records refused."
+            ),
+            "{backend}: {again:?}"
+        );
 
         let store = Store::open(&database.url).await.unwrap();
         let reader = Reader::new(&User {
@@ -107,8 +113,7 @@ async fn import_loads_good_lines_and_names_bad_ones() {
                 "Any intelligence on plate KT-4471?",
                 "Workers moved at night"
             ],
-            "{}: a second import must not duplicate",
-            database.backend
+            "{backend}: a second import must not duplicate"
         );
         assert!(records.iter().all(|record| record.created_by == "import"));
     }

@@ -19,6 +19,14 @@ mod support;
 mod audit;
 /// `humdex import` and `humdex user add`.
 mod cli;
+/// `humdex import` of a folder of files: emails with attachments, text, CSV, JSON Lines, and
+/// broken files reported with their reasons; a second import creates nothing.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "its helpers fail the test loudly"
+)]
+mod import_files;
 /// Every acknowledged record survives a SIGKILL of the server mid-write (nothing lost).
 mod kill;
 /// `humdex reindex`: the search index rebuilt from the journal, found again by the server.

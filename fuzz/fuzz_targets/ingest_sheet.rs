@@ -1,0 +1,13 @@
+//! libFuzzer over the spreadsheet reader: the input read as XLSX, ODS and CSV (and as XLS when it
+//! starts like a compound file, whatever its name); see `table_invariants.rs`.
+#![no_main]
+
+mod table_invariants;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    for name in ["fuzz.xlsx", "fuzz.ods", "fuzz.csv"] {
+        table_invariants::check(name, data);
+    }
+});
