@@ -7,20 +7,22 @@
 # ratios Humdex/FAISS.
 #
 # Environment: HAMMING_BENCH_SIZES (default 1000000,10000000; about 2 GB of memory at 10M, and
-# FAISS's multi-hash build takes ~4 minutes there), HAMMING_BENCH_CROSSOVER (sizes of the
+# about ten minutes in all on two cores), HAMMING_BENCH_CROSSOVER (sizes of the
 # linear/multi-index crossover table, "off" to skip), HAMMING_BENCH_OUT (data and figures,
 # default target/bench-hamming), BENCH_VENV (Python venv, default target/bench-venv; faiss-cpu
 # and numpy are installed into it when missing), CARGO_TARGET_DIR.
 # RUSTFLAGS: the scan needs a popcount instruction, which the x86-64 baseline lacks; unless
-# RUSTFLAGS is set, the bench is built for x86-64-v2 (which has it).
+# RUSTFLAGS or .cargo/config.toml sets a target CPU, the bench is built for x86-64-v2 (which has it).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${BENCH_VENV:-$root/target/bench-venv}
 export HAMMING_BENCH_SIZES=${HAMMING_BENCH_SIZES:-1000000,10000000}
 export HAMMING_BENCH_OUT=${HAMMING_BENCH_OUT:-$root/target/bench-hamming}
-if [[ $(uname -m) == x86_64 ]]; then
-  export RUSTFLAGS=${RUSTFLAGS--C target-cpu=x86-64-v2}
+# RUSTFLAGS would override the repository's cargo config, so it is set only when neither picks
+# a target CPU.
+if [[ $(uname -m) == x86_64 && -z ${RUSTFLAGS+set} ]] && ! grep -qs target-cpu "$root/.cargo/config.toml"; then
+  export RUSTFLAGS="-C target-cpu=x86-64-v2"
 fi
 log() { echo "hamming.sh: $*" >&2; }
 
@@ -31,7 +33,7 @@ if ! "$venv/bin/python" -c 'import faiss, numpy' 2>/dev/null; then
 fi
 
 cd "$root"
-log "RUSTFLAGS=${RUSTFLAGS:-}"
+log "RUSTFLAGS=${RUSTFLAGS:-(from cargo config)}"
 cargo bench -p humdex-imagehash --bench hamming
 echo
 "$venv/bin/python" "$root/bench/hamming/faiss_peer.py" "$HAMMING_BENCH_OUT" "$HAMMING_BENCH_SIZES"

@@ -1,15 +1,31 @@
-//! What the spreadsheet and JSON fuzz targets check: any bytes, read as a file of a given name
-//! within small limits, give records that validate (with no files attached: the caller keeps a
-//! table once, not per row) or an error, never a panic. A panic that the sheet reader catches
-//! from calamine and reports as a damaged file is allowed, so only panics elsewhere abort.
+//! What the spreadsheet and JSON fuzz targets check: any bytes that a given name and their content
+//! make a table (a spreadsheet, CSV or JSON records), read within small limits, give records that
+//! validate (with no files attached: the caller keeps a table once, not per row) or an error,
+//! never a panic. Bytes that their content makes something else are left to the other targets. A
+//! panic that the sheet reader catches from calamine and reports as a damaged file is allowed, so
+//! only panics elsewhere abort.
 
 use std::sync::Once;
 use std::time::Duration;
 
-use humdex_ingest::{File, Limits, Options, read};
+use humdex_ingest::{File, Format, Limits, Options, detect, read};
 
 /// Reads `data` as a file named `name` and checks what comes back.
 pub fn check(name: &str, data: &[u8]) {
+    let table = matches!(
+        detect(name, data),
+        Some(
+            Format::Csv
+                | Format::Xlsx
+                | Format::Xls
+                | Format::Ods
+                | Format::Json
+                | Format::JsonLines
+        )
+    );
+    if !table {
+        return;
+    }
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         // libfuzzer-sys aborts on any panic, even a caught one: keep that for ours only.

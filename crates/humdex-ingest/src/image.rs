@@ -82,16 +82,18 @@ fn header(bytes: &[u8]) -> Result<(&'static str, u32, u32), ReadError> {
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| ReadError::malformed("image", error))?;
-    let format = reader.format().map_or("image", |format| {
-        format.extensions_str().first().copied().unwrap_or("image")
-    });
-    let format = match format {
-        "jpg" => "JPEG",
-        "png" => "PNG",
-        "webp" => "WebP",
-        "gif" => "GIF",
-        "tif" | "tiff" => "TIFF",
-        other => other,
+    let format = match reader.format() {
+        Some(image::ImageFormat::Jpeg) => "JPEG",
+        Some(image::ImageFormat::Png) => "PNG",
+        Some(image::ImageFormat::WebP) => "WebP",
+        Some(image::ImageFormat::Gif) => "GIF",
+        Some(image::ImageFormat::Tiff) => "TIFF",
+        _ => {
+            return Err(ReadError::malformed(
+                "image",
+                "not a JPEG, PNG, WebP, GIF or TIFF image",
+            ));
+        }
     };
     let (width, height) = reader
         .into_dimensions()
