@@ -118,6 +118,17 @@ fn hash_bytes(bytes: &[u8]) -> Result<HashBytes> {
         .map_err(|_| corrupt("a stored image hash is not 32 bytes"))
 }
 
+fn entry_from_row(row: &AnyRow) -> Result<HashListEntry> {
+    Ok(HashListEntry {
+        id: row.try_get("id")?,
+        list: row
+            .try_get::<String, _>("list_id")?
+            .parse()
+            .map_err(corrupt)?,
+        hash: hash_bytes(&row.try_get::<Vec<u8>, _>("hash")?)?,
+    })
+}
+
 fn fingerprint_from_row(row: &AnyRow) -> Result<StoredFingerprint> {
     let dihedral_bytes: Vec<u8> = row.try_get("dihedral")?;
     let mut dihedral = [[0; 32]; 8];
@@ -381,18 +392,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(HashListEntry {
-                    id: row.try_get("id")?,
-                    list: row
-                        .try_get::<String, _>("list_id")?
-                        .parse()
-                        .map_err(corrupt)?,
-                    hash: hash_bytes(&row.try_get::<Vec<u8>, _>("hash")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(entry_from_row).collect()
     }
 
     /// The lists whose entries have not yet been matched against the photos stored before them.
@@ -413,20 +413,13 @@ impl Store {
 
     /// The hashes of list `list`, with their entry ids.
     pub async fn hash_list_entries(&self, list: Uuid) -> Result<Vec<HashListEntry>> {
-        let rows =
-            sqlx::query("SELECT id, hash FROM hash_list_entries WHERE list_id = $1 ORDER BY id")
-                .bind(list.to_string())
-                .fetch_all(self.pool())
-                .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(HashListEntry {
-                    id: row.try_get("id")?,
-                    list,
-                    hash: hash_bytes(&row.try_get::<Vec<u8>, _>("hash")?)?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(
+            "SELECT id, list_id, hash FROM hash_list_entries WHERE list_id = $1 ORDER BY id",
+        )
+        .bind(list.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(entry_from_row).collect()
     }
 
     /// Raises `alerts` from matching the stored photos against list `list`, and marks the list
