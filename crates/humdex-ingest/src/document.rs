@@ -3,7 +3,6 @@
 //! itself.
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use humdex_model::{Channel, Field, FieldName, FieldValue, Kind, NewRecord, Source};
 use jiff::Timestamp;
@@ -12,14 +11,13 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use crate::archive::Archive;
+use crate::text::{MAX_TITLE, clip};
 use crate::{Context, Extracted, File, ReadError};
 
 /// The longest narrative a record may hold (`NewRecord::validate`).
 const MAX_NARRATIVE: usize = 1024 * 1024;
 /// What ends a narrative cut to fit.
 const TRUNCATED: &str = "\n[text truncated]";
-/// The longest title a record may hold.
-const MAX_TITLE: usize = 500;
 /// A plain-text file's title is its first line, if a line that short.
 const MAX_TEXT_TITLE_CHARS: usize = 200;
 /// The longest text and list a field may hold (`Field::validate`).
@@ -105,19 +103,6 @@ impl Report {
             assignee: None,
         }
     }
-}
-
-/// Runs a parsing library over a hostile file. Some panic on input they did not foresee (or trip
-/// their own debug assertions); that means a damaged `format` file, not a reason to crash.
-pub(crate) fn guarded<T>(format: &'static str, parse: impl FnOnce() -> T) -> Result<T, ReadError> {
-    catch_unwind(AssertUnwindSafe(parse))
-        .map_err(|_| ReadError::malformed(format, "its structure broke the parser"))
-}
-
-/// The longest start of `text` of at most `max` bytes that does not cut a character.
-pub(crate) fn clip(text: &str, max: usize) -> &str {
-    text.get(..text.floor_char_boundary(max))
-        .unwrap_or_default()
 }
 
 /// `text` cut to fit a narrative, saying so when cut.
@@ -364,7 +349,13 @@ pub(crate) mod tests {
         )
     }
 
-    fn read_one(name: &str, bytes: Vec<u8>, limits: Limits) -> Result<Extracted, ReadError> {
+    /// Reads the single-record file `name` holding `bytes`: its one record validates and has the
+    /// file attached.
+    pub(crate) fn read_one(
+        name: &str,
+        bytes: Vec<u8>,
+        limits: Limits,
+    ) -> Result<Extracted, ReadError> {
         let file = File {
             name: name.to_owned(),
             media_type: String::new(),

@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use mail_parser::{Address, MessageParser, MessagePart, MimeHeaders};
 
-use crate::document::{Fields, Report, guarded};
+use crate::document::{Fields, Report};
+use crate::guard::guarded;
 use crate::{Context, Extracted, File, Format, ReadError, detect};
 
 /// One message (`.eml`).

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
 
-use crate::sheet::title;
+use crate::text::title;
 use crate::{Context, Extracted, File, ReadError, detect};
 
 /// The most bytes kept of one EXIF text (a description, a comment): EXIF in a JPEG is at most

@@ -16,10 +16,12 @@ mod archive;
 mod detect;
 mod document;
 mod email;
+mod guard;
 mod image;
 mod json;
 mod pdf;
 mod sheet;
+mod text;
 
 pub use detect::{Format, ImageFormat, detect};
 pub use sheet::ColumnMapping;

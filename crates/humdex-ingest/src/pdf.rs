@@ -4,7 +4,8 @@ use humdex_model::Channel;
 use jiff::Timestamp;
 use lopdf::{DecompressError, Dictionary, Document, LoadOptions};
 
-use crate::document::{Fields, Report, guarded, single};
+use crate::document::{Fields, Report, single};
+use crate::guard::guarded;
 use crate::{Context, Extracted, File, ReadError};
 
 /// The text and metadata of the PDF in `file`.
@@ -136,6 +137,7 @@ mod tests {
     use lopdf::{Object, Stream, dictionary};
 
     use super::*;
+    use crate::document::tests::read_one;
     use crate::{Limits, Options};
 
     /// A PDF with a page per text (lines shown one under the other), in Helvetica.
@@ -195,21 +197,7 @@ mod tests {
     }
 
     fn read_pdf(bytes: Vec<u8>, limits: Limits) -> Result<Extracted, ReadError> {
-        let file = File {
-            name: "scan.pdf".to_owned(),
-            media_type: "application/pdf".to_owned(),
-            bytes,
-        };
-        let options = Options {
-            limits,
-            ..Options::default()
-        };
-        let mut records = crate::read(&file, &options)?;
-        assert_eq!(records.len(), 1);
-        let extracted = records.remove(0);
-        extracted.record.validate().unwrap();
-        assert_eq!(extracted.attachments, [file]);
-        Ok(extracted)
+        read_one("scan.pdf", bytes, limits)
     }
 
     #[test]

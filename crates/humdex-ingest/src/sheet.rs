@@ -15,7 +15,6 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Cursor, Read};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use calamine::{Data, DataRef, ExcelDateTime, Reader as _, Xls, Xlsx, XlsxError};
 use humdex_model::{Channel, Field, FieldName, FieldValue, Kind, Location, NewRecord, Source};
@@ -26,6 +25,8 @@ use quick_xml::events::{BytesStart, Event};
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{Archive, check_zip};
+use crate::guard::guarded;
+use crate::text::title;
 use crate::{Context, Extracted, File, Format, ReadError};
 
 /// Which columns of a spreadsheet or CSV hold what, each named by its header as written in the
@@ -68,24 +69,12 @@ pub struct ColumnMapping {
     pub longitude: Option<String>,
 }
 
-/// The most bytes of a title.
-const MAX_TITLE: usize = 500;
 /// The most columns a spreadsheet has (Excel's and LibreOffice's limit).
 const MAX_COLUMNS: u32 = 16_384;
 /// How often the clock is checked.
 const ROWS_PER_DEADLINE_CHECK: u64 = 1000;
 /// Field names the roles write; a column whose header makes one of them gets another.
 const ROLE_FIELDS: [&str; 3] = ["date", "place", "location"];
-
-/// A title from `text`: its first non-blank line, trimmed, cut to at most 500 bytes.
-pub(crate) fn title(text: &str) -> Option<String> {
-    let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
-    let mut end = line.len().min(MAX_TITLE);
-    while !line.is_char_boundary(end) {
-        end -= 1;
-    }
-    line.get(..end).map(str::to_owned)
-}
 
 /// The records of the spreadsheet or CSV in `file`, read as `format`.
 pub(crate) fn read(
@@ -354,26 +343,20 @@ impl<'a> Collector<'a> {
 
 /// Runs a call into the spreadsheet library, which may panic on a hostile file: a panic or an
 /// error is a malformed file.
-fn guarded<T, E: std::fmt::Display>(
+fn library_call<T, E: std::fmt::Display>(
     format: &'static str,
     call: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, ReadError> {
-    unwound(format, call)?.map_err(|error| ReadError::malformed(format, error))
-}
-
-/// Runs a call into the spreadsheet library: a panic is a malformed file.
-fn unwound<T>(format: &'static str, call: impl FnOnce() -> T) -> Result<T, ReadError> {
-    catch_unwind(AssertUnwindSafe(call))
-        .map_err(|_| ReadError::malformed(format, "the spreadsheet library gave up on it"))
+    guarded(format, call)?.map_err(|error| ReadError::malformed(format, error))
 }
 
 fn read_xlsx(bytes: &[u8], collector: &mut Collector<'_>) -> Result<(), ReadError> {
     check_zip(bytes, &collector.context.options.limits)?;
-    let mut workbook: Xlsx<_> = guarded("XLSX", || Xlsx::new(Cursor::new(bytes)))?;
+    let mut workbook: Xlsx<_> = library_call("XLSX", || Xlsx::new(Cursor::new(bytes)))?;
     for name in workbook.sheet_names() {
         // Cells are streamed: a sheet is never laid out densely, whatever range it declares.
         let workbook = &mut workbook;
-        let mut cells = match unwound("XLSX", || workbook.worksheet_cells_reader(&name))? {
+        let mut cells = match guarded("XLSX", || workbook.worksheet_cells_reader(&name))? {
             Ok(cells) => cells,
             // A chart sheet has no cells.
             Err(XlsxError::NotAWorksheet(_)) => continue,
@@ -381,7 +364,7 @@ fn read_xlsx(bytes: &[u8], collector: &mut Collector<'_>) -> Result<(), ReadErro
         };
         collector.start_sheet(Some(name));
         let mut row: Option<(u32, Vec<(u32, Value)>)> = None;
-        while let Some(cell) = guarded("XLSX", || cells.next_cell())? {
+        while let Some(cell) = library_call("XLSX", || cells.next_cell())? {
             let (at, column) = cell.get_position();
             if row.as_ref().is_some_and(|(current, _)| *current != at)
                 && let Some((number, values)) = row.take()
@@ -402,9 +385,9 @@ fn read_xlsx(bytes: &[u8], collector: &mut Collector<'_>) -> Result<(), ReadErro
 
 fn read_xls(bytes: &[u8], collector: &mut Collector<'_>) -> Result<(), ReadError> {
     check_xls(bytes, collector.context)?;
-    let mut workbook: Xls<_> = guarded("XLS", || Xls::new(Cursor::new(bytes)))?;
+    let mut workbook: Xls<_> = library_call("XLS", || Xls::new(Cursor::new(bytes)))?;
     for name in workbook.sheet_names() {
-        let range = guarded("XLS", || workbook.worksheet_range(&name))?;
+        let range = library_call("XLS", || workbook.worksheet_range(&name))?;
         collector.start_sheet(Some(name));
         let Some((first_row, first_column)) = range.start() else {
             continue;
@@ -1183,7 +1166,7 @@ impl Layout {
         };
         let title = title_cell
             .map(|(_, title)| title)
-            .or_else(|| self::title(&format!("{place} row {}", row.number)))
+            .or_else(|| title(&format!("{place} row {}", row.number)))
             .unwrap_or_else(|| format!("row {}", row.number));
         NewRecord {
             kind: Kind::Report,
