@@ -1,13 +1,13 @@
-//! libFuzzer over the JSON record readers: the input read as `.json` and as `.jsonl`; see
-//! `table_invariants.rs`.
+//! libFuzzer over the JSON record readers: the input read as `.json` and as `.jsonl`, when its
+//! content makes it a table; see `ingest_invariants.rs`.
 #![no_main]
 
-mod table_invariants;
+mod ingest_invariants;
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     for name in ["fuzz.json", "fuzz.jsonl"] {
-        table_invariants::check(name, data);
+        ingest_invariants::check(name, data, ingest_invariants::is_table);
     }
 });
