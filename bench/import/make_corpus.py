@@ -14,12 +14,17 @@ numbers, places and amounts, so that text analysis has work. Prints a JSON summa
 import argparse
 import csv
 import datetime as dt
+import html
 import io
 import json
 import mailbox
 import random
+import re
+import textwrap
+import unicodedata
+import zipfile
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 
 import piexif
@@ -30,10 +35,12 @@ from PIL import Image, ImageDraw
 
 FIRST = """Maria Ana Sofia Elena Irina Olena Natasha Grace Blessing Joy Mercy Linh Mai Somchai Nok
 Carlos Jose Luis Miguel Ivan Dmitri Sergei Oleksandr Chinedu Emeka Tunde Kwame Ahmed Omar
-James Michael David Robert Daniel Kevin Tran Nguyen Aisha Fatima Rosa Lucia Valentina""".split()
+James Michael David Robert Daniel Kevin Tran Nguyen Aisha Fatima Rosa Lucia Valentina
+José Zoë Ştefan Łukasz Olúwaseun Thảo Jesús Ramón""".split()
 LAST = """Garcia Hernandez Lopez Martinez Rodriguez Petrov Ivanova Kovalenko Shevchenko Popescu
 Okafor Adeyemi Okonkwo Mensah Nguyen Tran Pham Chaiyaporn Suzuki Smith Johnson Williams Brown
-Jones Miller Davis Wilson Anderson Taylor Moore Jackson White Harris Ali Hassan Khan Silva""".split()
+Jones Miller Davis Wilson Anderson Taylor Moore Jackson White Harris Ali Hassan Khan Silva
+Núñez Müller Çelik Nguyễn Wiśniewski Ionescu Pérez""".split()
 # (city, country, latitude, longitude)
 PLACES = [
     ("Houston", "USA", 29.7604, -95.3698), ("Atlanta", "USA", 33.7490, -84.3880),
@@ -73,6 +80,17 @@ INDICATORS = [
     "worked seven days a week without pay", "was escorted by a controlling male",
     "lived at the place of work", "had no access to a phone", "was paid only in tips",
 ]
+
+
+def fold(text):
+    """`text` in ASCII, accents dropped."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("Ł", "L").replace("ł", "l"))
+    return decomposed.encode("ascii", "ignore").decode()
+
+
+def ascii_fold(word):
+    """`word` for an e-mail address."""
+    return fold(word).lower()
 
 
 def name(rng):
@@ -125,7 +143,8 @@ def sentence(rng):
         lambda: f"Passports of {rng.randint(2, 12)} workers were held by {name(rng)}, manager of "
                 f"the {rng.choice(BUSINESSES)}, who demanded ${rng.randint(3, 40)},000 each.",
         lambda: f"Telephone {phone(rng)} is linked to {rng.randint(2, 30)} online advertisements "
-                f"and to the email address {rng.choice(FIRST).lower()}.{rng.choice(LAST).lower()}"
+                f"and to the email address {ascii_fold(rng.choice(FIRST))}."
+                f"{ascii_fold(rng.choice(LAST))}"
                 f"{rng.randint(1, 99)}@gmail.com.",
         lambda: f"{rng.choice(AGENCIES).capitalize()} requests any information on {name(rng)}, "
                 f"last seen in {city} on {day(rng):%B %d, %Y}.",
@@ -144,31 +163,65 @@ def title(rng):
     return f"{rng.choice(kinds)}: {rng.choice(BUSINESSES)}, {city}"
 
 
+# Characters of 10-point Helvetica on a line of an A4 page with 1 cm margins.
+PDF_LINE_CHARS = 100
+
+
 def latin1(text):
-    # fpdf2's core fonts are Latin-1 only.
-    return text.encode("latin-1", "replace").decode("latin-1")
+    """`text` in Latin-1, the only characters of fpdf2's core fonts: others lose their accents."""
+    return "".join(char if ord(char) < 256 else fold(char) for char in text)
 
 
 def make_pdf(rng, pages):
     pdf = FPDF()
     pdf.set_auto_page_break(False)
+    pdf.set_creation_date(moment(rng))  # not now: the same seed makes the same bytes
     heading = latin1(title(rng))
+    pdf.set_title(heading)
+    pdf.set_author(latin1(name(rng)))
     for page in range(pages):
         pdf.add_page()
         pdf.set_font("Helvetica", "B", 14)
-        pdf.multi_cell(0, 8, heading if page == 0 else f"{heading} (continued)")
-        pdf.ln(2)
+        pdf.text(10, 18, heading if page == 0 else f"{heading} (continued)")
         pdf.set_font("Helvetica", "", 10)
-        # Paragraphs until the page is about full: no page breaks of fpdf's own.
-        while pdf.get_y() < 230:
-            pdf.multi_cell(0, 5, latin1(paragraph(rng)))
-            pdf.ln(3)
+        # Wrapped here, line by line: fpdf's own line breaking costs most of the corpus's time.
+        y = 30
+        while y < 270:
+            for line in textwrap.wrap(latin1(paragraph(rng)), PDF_LINE_CHARS):
+                pdf.text(10, y, line)
+                y += 5
+            y += 3
     return bytes(pdf.output())
+
+
+def fixed_zip(data):
+    """The zip archive `data` with its members dated 2024-01-01 and its document modified when it
+    was created, not at the time of writing, so that the same seed makes the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            fixed = zipfile.ZipInfo(member.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            content = source.read(member)
+            if member.filename == "docProps/core.xml":
+                created = re.search(rb"<dcterms:created[^>]*>([^<]*)<", content)
+                if created:
+                    content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*<",
+                                     lambda match: match.group(1) + created.group(1) + b"<",
+                                     content)
+            target.writestr(fixed, content)
+    return out.getvalue()
 
 
 def make_docx(rng):
     document = Document()
-    document.add_heading(title(rng), level=1)
+    heading = title(rng)
+    document.core_properties.title = heading
+    document.core_properties.author = name(rng)
+    document.core_properties.created = moment(rng).replace(tzinfo=None)
+    document.core_properties.modified = document.core_properties.created
+    document.add_heading(heading, level=1)
     for _ in range(rng.randint(3, 10)):
         document.add_paragraph(paragraph(rng))
     rows = rng.randint(3, 12)
@@ -182,7 +235,7 @@ def make_docx(rng):
     document.add_paragraph(paragraph(rng, (2, 4)))
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return fixed_zip(out.getvalue())
 
 
 def sheet_rows(rng):
@@ -203,18 +256,22 @@ def make_xlsx(rng):
     sheet.append(SHEET_HEADER)
     for row in sheet_rows(rng):
         sheet.append(row)
+    workbook.properties.created = moment(rng).replace(tzinfo=None)
+    workbook.properties.modified = workbook.properties.created
     out = io.BytesIO()
     workbook.save(out)
-    return out.getvalue()
+    return fixed_zip(out.getvalue())
 
 
 def make_csv(rng):
     out = io.StringIO()
-    writer = csv.writer(out)
+    # Half as Excel saves "CSV UTF-8": a byte-order mark and CRLF line ends.
+    excel = rng.random() < 0.5
+    writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
     writer.writerow(SHEET_HEADER)
     for row in sheet_rows(rng):
         writer.writerow([row[0].isoformat(), *row[1:]])
-    return out.getvalue().encode()
+    return out.getvalue().encode("utf-8-sig" if excel else "utf-8")
 
 
 def rational(value, denominator=10000):
@@ -263,9 +320,10 @@ def make_jpeg(rng, width=None):
 
 def address(rng):
     first, last = rng.choice(FIRST), rng.choice(LAST)
+    local = f"{ascii_fold(first)}.{ascii_fold(last)}"
     domain = rng.choice(["gmail.com", "yahoo.com", "protonmail.com", "hsi.dhs.example",
                          "police.example", "ngo-hotline.example", "outlook.com"])
-    return f"{first} {last} <{first.lower()}.{last.lower()}@{domain}>"
+    return f"{first} {last} <{local}@{domain}>"
 
 
 def make_email(rng, attach=True):
@@ -276,9 +334,15 @@ def make_email(rng, attach=True):
         message["Cc"] = address(rng)
     message["Subject"] = rng.choice(["RE: ", "FW: ", ""]) + title(rng)
     message["Date"] = format_datetime(moment(rng))
-    message["Message-ID"] = make_msgid(idstring=str(rng.getrandbits(64)), domain="mail.example")
+    message["Message-ID"] = f"<{rng.getrandbits(64):016x}.{rng.getrandbits(32):08x}@mail.example>"
     body = "\n\n".join(paragraph(rng) for _ in range(rng.randint(1, 5)))
-    message.set_content(f"Hello,\n\n{body}\n\nRegards,\n{name(rng)}\nTel. {phone(rng)}\n")
+    signature = f"Regards,\n{name(rng)}\nTel. {phone(rng)}"
+    message.set_content(f"Hello,\n\n{body}\n\n{signature}\n")
+    if rng.random() < 0.5:  # as most mail clients send it: the same text in HTML too
+        paragraphs = "".join(f"<p>{html.escape(text)}</p>" for text in body.split("\n\n"))
+        signature = html.escape(signature).replace("\n", "<br>")
+        message.add_alternative(f"<html><body><p>Hello,</p>{paragraphs}<p>{signature}</p>"
+                                "</body></html>", subtype="html")
     if attach and rng.random() < 1 / 3:
         kind = rng.choice(["pdf", "pdf", "jpeg", "jpeg", "docx"])
         stem = f"attachment-{rng.randrange(10**6):06d}"
@@ -342,6 +406,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
+    random.seed(args.seed)  # the email package draws MIME boundaries from the global generator
 
     plan = []
     for kind, share, extension, maker in KINDS:
@@ -369,7 +434,9 @@ def main():
     mbox_path.parent.mkdir(parents=True, exist_ok=True)
     box = mailbox.mbox(mbox_path)
     for _ in range(MBOX_MESSAGES):
-        box.add(make_email(rng, attach=False))
+        message = mailbox.mboxMessage(make_email(rng, attach=False))
+        message.set_from("MAILER-DAEMON", moment(rng).timetuple())
+        box.add(message)
     box.flush()
     box.close()
     counts["mbox"] = 1
