@@ -772,16 +772,29 @@ async fn record_image_alerts(
     caller: Caller,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<Vec<ImageAlertJson>>, ApiError> {
-    let RecordView::Full(visible) = state.store.record(&caller.reader(), id).await? else {
-        return Err(ApiError::NotFound);
-    };
-    let shown: BTreeSet<String> = visible
-        .record()
-        .attachments
-        .iter()
-        .map(|attachment| attachment.sha256.clone())
-        .collect();
-    let alerts = state.store.image_alerts(id, &shown).await?;
+    let found = async {
+        let RecordView::Full(visible) = state.store.record(&caller.reader(), id).await? else {
+            return Err(ApiError::NotFound);
+        };
+        let shown: BTreeSet<String> = visible
+            .record()
+            .attachments
+            .iter()
+            .map(|attachment| attachment.sha256.clone())
+            .collect();
+        Ok(state.store.image_alerts(id, &shown).await?)
+    }
+    .await;
+    // Who looked at which photos matched a list of known images is itself worth an audit.
+    let alerts = state
+        .audit_read(
+            &caller,
+            "image_alerts.read",
+            &id.to_string(),
+            found,
+            |alerts| json!({"alerts": alerts.len()}),
+        )
+        .await?;
     Ok(Json(alerts.into_iter().map(ImageAlertJson::from).collect()))
 }
 
