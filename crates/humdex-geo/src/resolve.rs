@@ -468,6 +468,121 @@ impl Gazetteer {
     }
 }
 
+impl Gazetteer {
+    /// Geocodes a place or address written on its own (a spreadsheet cell, a form field): the whole text if it is a
+    /// place name ("Łódź", "Washington, D.C."), else its parts split at commas, semicolons and line breaks, the most
+    /// specific first (a city before a state before a country, the earlier of equals, as addresses run from street
+    /// to country), with the other parts choosing among places of the same name ("Paris, TX" is in Texas) and the
+    /// more populous place winning otherwise. Words with digits (house numbers, postcodes) are ignored, and
+    /// abbreviations ("TX", "USA") count only in capitals. When no part is a name, the most specific place
+    /// [`Gazetteer::resolve`] finds in the text is taken ("Houston TX", "downtown Lagos").
+    pub fn geocode(&self, text: &str) -> Option<Place> {
+        let mut tokens = Tokens::new(text);
+        let whole = self.exact_hits(&tokens, 0..tokens.list.len());
+        if let Some(entry) = self.likeliest(&whole, &[]) {
+            return Some(entry.place.clone());
+        }
+        let parts: Vec<Vec<Hit>> = text
+            .split([',', ';', '\n'])
+            .map(|part| {
+                tokens.fill(part);
+                let words = (0..tokens.list.len())
+                    .filter(|&i| !tokens.folded(i).bytes().any(|b| b.is_ascii_digit()));
+                self.exact_hits(&tokens, words)
+            })
+            .collect();
+        let rank = |hits: &[Hit]| {
+            hits.iter()
+                .filter_map(|h| self.entry(h.place))
+                .map(|e| e.kind as u8)
+                .max()
+        };
+        let focus = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, hits)| Some((i, rank(hits)?)))
+            .max_by_key(|&(i, rank)| (rank, std::cmp::Reverse(i)))
+            .map(|(i, _)| i);
+        let Some(focus) = focus else {
+            return self.geocode_inside(text);
+        };
+        let regions: Vec<&Entry> = parts
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != focus)
+            .flat_map(|(_, hits)| hits.iter().filter_map(|h| self.entry(h.place)))
+            .collect();
+        let hits = parts.get(focus)?;
+        self.likeliest(hits, &regions).map(|e| e.place.clone())
+    }
+
+    /// Places whose whole name is the words `words` of `tokens` (or, for one word in capitals, whose abbreviation).
+    fn exact_hits(&self, tokens: &Tokens, words: impl Iterator<Item = usize>) -> Vec<Hit> {
+        let words: Vec<usize> = words.collect();
+        let key = words
+            .iter()
+            .map(|&i| tokens.folded(i))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if let Some(hits) = self.names.get(key.as_str()).filter(|h| !h.is_empty()) {
+            return hits.clone();
+        }
+        match words.as_slice() {
+            [word] if tokens.list.get(*word).is_some_and(|t| t.upper) => self
+                .codes
+                .get(key.to_ascii_uppercase().as_str())
+                .map(|codes| {
+                    codes
+                        .iter()
+                        .map(|c| Hit {
+                            place: c.place,
+                            alias: false,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The most likely of `hits`: the population prior, less for alternate names, more inside one of `regions`. A
+    /// state loses to its own city of the same name ("New York"), whose point is the one meant.
+    fn likeliest(&self, hits: &[Hit], regions: &[&Entry]) -> Option<&Entry> {
+        let entries: Vec<&Entry> = hits.iter().filter_map(|h| self.entry(h.place)).collect();
+        hits.iter()
+            .filter_map(|h| {
+                let entry = self.entry(h.place)?;
+                if entry.kind == PlaceKind::State
+                    && entries.iter().any(|&city| entry.contains(city))
+                {
+                    return None;
+                }
+                let score = prior(entry) - if h.alias { ALIAS_PENALTY } else { 0.0 }
+                    + if regions.iter().any(|r| r.contains(entry)) {
+                        COMMA_QUALIFIER
+                    } else {
+                        0.0
+                    };
+                Some((entry, score))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(entry, _)| entry)
+    }
+
+    /// The most specific place named inside `text`, found as in unlabelled text, with its guards against ordinary
+    /// words and lower-case abbreviations ("ok", "or").
+    fn geocode_inside(&self, text: &str) -> Option<Place> {
+        self.resolve(text, &[])
+            .into_iter()
+            .max_by(|a, b| {
+                (a.kind as u8)
+                    .cmp(&(b.kind as u8))
+                    .then(a.confidence.total_cmp(&b.confidence))
+            })
+            .map(|r| r.place)
+    }
+}
+
 impl Match {
     fn new(span: Range<usize>, words: Range<usize>, hits: Vec<Hit>, from_model: bool) -> Self {
         Self {

@@ -58,6 +58,27 @@ pub enum ChangeKind {
     SubscriptionChanged,
     /// A subscription was deleted, with its notifications; the subject is its id.
     SubscriptionDeleted,
+    /// An analyst merged one entity into another; the subject is the merge's id.
+    EntitiesMerged,
+    /// An analyst undid a merge; the subject is the merge's id.
+    EntityMergeUndone,
+    /// An admin excluded a known-benign entity (a switchboard, a platform's domain) from linking;
+    /// the subject is the entity's id.
+    EntityExcluded,
+    /// An excluded entity links again; the subject is the entity's id.
+    EntityExclusionRemoved,
+    /// An analyst added a relation between two entities; the subject is the relation's id.
+    RelationAdded,
+    /// A relation was removed; the subject is the relation's id.
+    RelationRemoved,
+    /// A map layer was created; the subject is the layer's id.
+    LayerCreated,
+    /// A map layer was deleted; the subject is the layer's id.
+    LayerDeleted,
+    /// A track (a vessel's, a vehicle's, a journey's positions) was created; the subject is its id.
+    TrackCreated,
+    /// Positions were added to a track; the subject is its id.
+    TrackPositionsAdded,
 }
 
 impl ChangeKind {
@@ -86,6 +107,16 @@ impl ChangeKind {
             Self::SubscriptionCreated => "subscription_created",
             Self::SubscriptionChanged => "subscription_changed",
             Self::SubscriptionDeleted => "subscription_deleted",
+            Self::EntitiesMerged => "entities_merged",
+            Self::EntityMergeUndone => "entity_merge_undone",
+            Self::EntityExcluded => "entity_excluded",
+            Self::EntityExclusionRemoved => "entity_exclusion_removed",
+            Self::RelationAdded => "relation_added",
+            Self::RelationRemoved => "relation_removed",
+            Self::LayerCreated => "layer_created",
+            Self::LayerDeleted => "layer_deleted",
+            Self::TrackCreated => "track_created",
+            Self::TrackPositionsAdded => "track_positions_added",
         }
     }
 }
@@ -154,6 +185,16 @@ mod tests {
             ChangeKind::SubscriptionCreated,
             ChangeKind::SubscriptionChanged,
             ChangeKind::SubscriptionDeleted,
+            ChangeKind::EntitiesMerged,
+            ChangeKind::EntityMergeUndone,
+            ChangeKind::EntityExcluded,
+            ChangeKind::EntityExclusionRemoved,
+            ChangeKind::RelationAdded,
+            ChangeKind::RelationRemoved,
+            ChangeKind::LayerCreated,
+            ChangeKind::LayerDeleted,
+            ChangeKind::TrackCreated,
+            ChangeKind::TrackPositionsAdded,
         ] {
             // The journal stores `as_str` and reads it back through serde.
             assert_eq!(

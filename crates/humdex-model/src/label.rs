@@ -45,6 +45,18 @@ impl Label {
         self.expression.is_accessible(authorizations)
     }
 
+    /// The label guarding something inside something else (a field of a record, a feature of
+    /// a layer): a reader must satisfy both. `None` when neither is labelled.
+    pub fn both(outer: Option<&Label>, inner: Option<&Label>) -> Result<Option<Label>, LabelError> {
+        match (outer, inner) {
+            (None, None) => Ok(None),
+            (Some(label), None) | (None, Some(label)) => Ok(Some(label.clone())),
+            (Some(outer), Some(inner)) => {
+                Label::parse(&format!("({})&({})", outer.text, inner.text)).map(Some)
+            }
+        }
+    }
+
     /// Every authorization the label names.
     pub fn authorizations(&self) -> impl Iterator<Item = &str> {
         self.expression.authorizations().into_iter()
@@ -138,6 +150,28 @@ pub struct AuthorizationDefinition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_labels_guard_what_is_inside() {
+        let le: Label = "LE".parse().unwrap();
+        let pii: Label = "VICTIM_PII|CASEWORK".parse().unwrap();
+        assert!(Label::both(None, None).unwrap().is_none());
+        assert_eq!(
+            Label::both(Some(&le), None).unwrap().unwrap().as_str(),
+            "LE"
+        );
+        assert_eq!(
+            Label::both(None, Some(&pii)).unwrap().unwrap().as_str(),
+            "VICTIM_PII|CASEWORK"
+        );
+        assert_eq!(
+            Label::both(Some(&le), Some(&pii))
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "(LE)&(VICTIM_PII|CASEWORK)"
+        );
+    }
 
     #[test]
     fn a_malformed_label_names_the_position() {

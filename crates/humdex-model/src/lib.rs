@@ -9,9 +9,11 @@
 mod dissemination;
 mod error;
 mod field;
+mod graph;
 mod id;
 mod journal;
 mod label;
+mod map;
 mod mention;
 mod record;
 mod subscription;
@@ -22,8 +24,15 @@ mod workflow;
 pub use dissemination::{Dissemination, HandlingCode, NewDissemination};
 pub use error::{Denied, InvalidInput, Result};
 pub use field::{Field, FieldJson, FieldName, FieldValue, Location, ValueType};
+pub use graph::{
+    EntityExclusion, EntityMerge, NewRelation, RELATION_KINDS, Relation, validate_reason,
+};
 pub use journal::{Change, ChangeKind, Seq};
 pub use label::{AuthorizationDefinition, Label, LabelError};
+pub use map::{
+    Layer, LayerFeature, MAX_LAYER_FEATURES, MAX_POSITIONS_PER_CALL, NewLayer, NewLayerFeature,
+    NewPosition, NewTrack, Position, TRACK_KINDS, Track,
+};
 pub use mention::{EntityKind, IndicatorMention, Mention, TextPart};
 pub use record::{
     Attachment, Channel, Credibility, Kind, NewRecord, Priority, Record, RecordId, RecordPatch,

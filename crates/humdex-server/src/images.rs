@@ -215,6 +215,30 @@ impl Images {
             .collect()
     }
 
+    /// The stored fingerprints that are copies of the fingerprints `ids` (within the node's
+    /// match distance, any dihedral transform), as (one of `ids`, its copy) pairs: what the link
+    /// graph draws image-match links from.
+    pub(crate) async fn copies(&self, ids: &[i64]) -> humdex_store::Result<Vec<(i64, i64)>> {
+        self.follow_fingerprints().await?;
+        let mut pairs = Vec::new();
+        for row in self.store.fingerprints_by_id(ids).await? {
+            let fingerprint = Fingerprint {
+                hash: Hash256::from_bytes(&row.fingerprint.hash),
+                quality: row.fingerprint.quality,
+                dihedral: row
+                    .fingerprint
+                    .dihedral
+                    .map(|hash| Hash256::from_bytes(&hash)),
+            };
+            for (other, _, _) in self.near(&[fingerprint], self.max_distance).await {
+                if other != row.id {
+                    pairs.push((row.id, other));
+                }
+            }
+        }
+        Ok(pairs)
+    }
+
     /// The records `reader` may see that carry, where they may see it, a photo within
     /// `max_distance` of `query`: nearest first.
     async fn matches(

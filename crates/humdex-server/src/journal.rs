@@ -148,7 +148,14 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         status: "ok",
         backend,
         journal_head,
-        projections: [&state.state_counts, &state.analysis, &state.search]
+        projections: [
+            &state.state_counts,
+            &state.analysis,
+            &state.search,
+            &state.image_runner,
+            &state.graph_runner,
+            &state.map_runner,
+        ]
             .into_iter()
             .map(|runner| status(runner, journal_head))
             .collect(),

@@ -13,11 +13,13 @@ mod audit;
 pub mod auth;
 mod csrf;
 mod disseminations;
+mod graph;
 mod headers;
 mod http;
 mod images;
 pub mod import;
 mod journal;
+mod map;
 mod pools;
 mod privileges;
 mod ratelimit;
@@ -71,6 +73,8 @@ pub struct Config {
     pub webhook_private_networks: bool,
     /// How many of a photo fingerprint's 256 bits may differ for two photos to match.
     pub image_match_distance: u32,
+    /// The largest map-layer file accepted.
+    pub max_layer_bytes: usize,
 }
 
 impl Default for Config {
@@ -89,6 +93,7 @@ impl Default for Config {
             search_index: None,
             webhook_private_networks: false,
             image_match_distance: humdex_imagehash::index::DEFAULT_MAX_DISTANCE,
+            max_layer_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -114,6 +119,10 @@ pub struct AppState {
     search: ProjectionRunner,
     images: Arc<images::Images>,
     image_runner: ProjectionRunner,
+    graph: Arc<graph::LinkGraph>,
+    graph_runner: ProjectionRunner,
+    map: Arc<map::MapFeatures>,
+    map_runner: ProjectionRunner,
     search_projection: Arc<search::SearchProjection>,
     search_index: Arc<humdex_search::index::SearchIndex>,
     percolation: Arc<subscriptions::Percolation>,
@@ -174,6 +183,19 @@ impl AppState {
             Arc::new(images::ImageProjection(images.clone())),
         );
         tokio::spawn(images.clone().watch_lists());
+        let graph = Arc::new(graph::LinkGraph::new(
+            store.clone(),
+            analysis.clone(),
+            images.clone(),
+            image_runner.clone(),
+        ));
+        let graph_runner = ProjectionRunner::spawn(
+            store.clone(),
+            Arc::new(graph::GraphProjection(graph.clone())),
+        );
+        let map = Arc::new(map::MapFeatures::new(store.clone(), analysis.clone()));
+        let map_runner =
+            ProjectionRunner::spawn(store.clone(), Arc::new(map::MapProjection(map.clone())));
         let auditor = audit::Auditor::start(&store, config.audit_key.clone(), clock.clone());
         Ok(Self {
             store,
@@ -182,6 +204,10 @@ impl AppState {
             search,
             images,
             image_runner,
+            graph,
+            graph_runner,
+            map,
+            map_runner,
             search_projection,
             search_index,
             percolation,
@@ -228,6 +254,16 @@ impl AppState {
         &self.image_runner
     }
 
+    /// The link-graph projection, to wait on in tests.
+    pub fn graph(&self) -> &ProjectionRunner {
+        &self.graph_runner
+    }
+
+    /// The map projection, to wait on in tests.
+    pub fn map(&self) -> &ProjectionRunner {
+        &self.map_runner
+    }
+
     /// Waits until every change up to `seq` is in the search index with its entities and has
     /// been matched against the subscriptions.
     pub async fn searchable(&self, seq: humdex_model::Seq) {
@@ -247,6 +283,8 @@ impl AppState {
         (name = "analysis", description = "Entities and trafficking indicators found in records' text"),
         (name = "search", description = "Search over the records the caller may see"),
         (name = "images", description = "Photo fingerprints: other copies of a photo, hash lists and their alerts"),
+        (name = "graph", description = "Link analysis: entities, their links and evidence, charts, paths, merges and relations"),
+        (name = "map", description = "Located features, clusters, layers of help, nearest help and tracks"),
         (name = "subscriptions", description = "Stored queries and the notifications of new records that match them"),
         (name = "workflow", description = "Workflow moves, assignment and pools"),
         (name = "journal", description = "The journal, counters and health"),
@@ -282,6 +320,8 @@ pub fn app(state: AppState) -> Router {
         .merge(subscriptions::routes())
         .merge(images::routes(state.config.max_attachment_bytes))
         .merge(import::routes(state.config.max_import_bytes))
+        .merge(graph::routes())
+        .merge(map::routes(state.config.max_layer_bytes))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router

@@ -60,16 +60,8 @@ fn part_label(record: &Record, part: &TextPart) -> Result<String> {
         .field()
         .and_then(|name| record.fields.get(name))
         .and_then(|field| field.label.as_ref());
-    let label = match (&record.label, field_label) {
-        (None, None) => String::new(),
-        (Some(label), None) | (None, Some(label)) => label.as_str().to_owned(),
-        (Some(record), Some(field)) => format!("({record})&({field})"),
-    };
-    // Parsed once here so that reads can trust what they find.
-    if !label.is_empty() {
-        label.parse::<Label>().map_err(corrupt)?;
-    }
-    Ok(label)
+    let label = Label::both(record.label.as_ref(), field_label).map_err(corrupt)?;
+    Ok(label.map_or_else(String::new, |label| label.as_str().to_owned()))
 }
 
 impl Store {
@@ -114,6 +106,31 @@ impl Store {
             })
             .collect::<Result<_>>()?;
         Ok(Some((version, mentions)))
+    }
+
+    /// Every mention found in record `id` with the label of the part it was found in, with
+    /// nothing withheld: for projections only (the map), which keep each under its label.
+    pub async fn labelled_mentions_for_projection(
+        &self,
+        id: RecordId,
+    ) -> Result<Vec<(Mention, Option<Label>)>> {
+        let rows = sqlx::query(
+            "SELECT part, start_char, end_char, kind, text, normalized, confidence, source, label \
+             FROM mentions WHERE record_id = $1 ORDER BY part, start_char",
+        )
+        .bind(id.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let part = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
+                let label = match row.try_get::<&str, _>("label")? {
+                    "" => None,
+                    text => Some(text.parse::<Label>().map_err(corrupt)?),
+                };
+                Ok((mention_from_row(row, part)?, label))
+            })
+            .collect()
     }
 
     /// Stores `analyses`, replacing each record's earlier analysis, and moves projection

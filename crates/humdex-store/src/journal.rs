@@ -187,8 +187,8 @@ impl Store {
             for change in batch {
                 // Readers confined to their own records (partners) get no feed: it names
                 // records, users and pools beyond their reach.
-                let visible = reader.only_records_of().is_none()
-                    && (change.kind.is_none() || reader.satisfies(change.label.as_ref()));
+                let visible =
+                    reader.only_records_of().is_none() && reader.satisfies(change.label.as_ref());
                 let seq = change.seq;
                 if visible {
                     shown.push(change);

@@ -19,9 +19,11 @@ mod audit;
 mod connect;
 mod disseminations;
 mod error;
+mod graph;
 mod images;
 mod journal;
 mod lockout;
+mod map;
 mod mfa;
 mod privileges;
 mod projection;
@@ -40,6 +42,7 @@ pub use analyses::{RecordAnalysis, VisibleAnalysis};
 pub use audit::{AuditInclusionProof, AuditLeaf, IndexedAuditEntry};
 pub use connect::Backend;
 pub use error::{Error, Result};
+pub use graph::{GraphMention, GraphPhoto, RecordGraphInput};
 pub use images::{
     HashBytes, HashList, HashListEntry, ImageAlert, ImageBatch, NewFingerprint, NewImageAlert,
     StoredFingerprint,

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::Context as _;
 use futures::future::join_all;
 use humdex_model::{
-    Assignee, Channel, Credibility, Field, FieldName, FieldValue, Kind, Label, Location, NewRecord,
-    Priority, Reader, Reliability, Role, Source, State, User, Username,
+    Assignee, Channel, Credibility, Field, FieldName, FieldValue, Kind, Label, Location, NewLayer,
+    NewLayerFeature, NewRecord, Priority, Reader, Reliability, Role, Source, State, User, Username,
 };
 use humdex_store::{NewUser, Store};
 use jiff::civil::Date;
@@ -107,6 +107,14 @@ pub async fn load(
             .set_pool(ADMIN, pool, members.map_err(anyhow::Error::msg)?, since)
             .await
             .with_context(|| format!("creating demo pool {pool}"))?;
+    }
+
+    for layer in layers()? {
+        let name = layer.name.clone();
+        store
+            .create_layer(&seeder(ADMIN)?, layer, since)
+            .await
+            .with_context(|| format!("creating demo layer {name}"))?;
     }
 
     let planned = plan(SEED, now)?;
@@ -240,6 +248,161 @@ fn pool_members(pool: &str) -> &'static [&'static str] {
         .iter()
         .find(|(name, _)| *name == pool)
         .map_or(&[], |(_, members)| *members)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Map layers of help
+// ---------------------------------------------------------------------------------------------
+
+/// A fictional service in a real city, a little off its centre so that services of one city
+/// are apart on the map.
+struct Service {
+    name: &'static str,
+    place: Place,
+    offset: (f64, f64),
+    kind: &'static str,
+    phone: &'static str,
+}
+
+impl Service {
+    fn feature(&self) -> NewLayerFeature {
+        NewLayerFeature {
+            name: self.name.to_owned(),
+            lat: self.place.lat + self.offset.0,
+            lon: self.place.lon + self.offset.1,
+            geometry: None,
+            properties: serde_json::json!({
+                "kind": self.kind,
+                "city": self.place.name,
+                "phone": self.phone,
+            })
+            .to_string(),
+            label: None,
+        }
+    }
+}
+
+/// Where a survivor can get help: shown to everyone, an SOS caller too.
+const HELP: [Service; 10] = [
+    Service {
+        name: "Bayou Refuge Shelter",
+        place: HOUSTON,
+        offset: (0.031, -0.042),
+        kind: "shelter",
+        phone: "+17135550190",
+    },
+    Service {
+        name: "Harris County Anti-Trafficking Unit",
+        place: HOUSTON,
+        offset: (-0.012, 0.018),
+        kind: "law_enforcement",
+        phone: "+17135550191",
+    },
+    Service {
+        name: "Trinity Street Shelter",
+        place: DALLAS,
+        offset: (0.021, 0.015),
+        kind: "shelter",
+        phone: "+12145550192",
+    },
+    Service {
+        name: "Border Health Clinic",
+        place: LAREDO,
+        offset: (0.008, 0.011),
+        kind: "hospital",
+        phone: "+19565550193",
+    },
+    Service {
+        name: "Peachtree Women's Shelter",
+        place: ATLANTA,
+        offset: (-0.018, 0.025),
+        kind: "shelter",
+        phone: "+14045550194",
+    },
+    Service {
+        name: "Biscayne Survivor Services",
+        place: MIAMI,
+        offset: (0.027, -0.009),
+        kind: "ngo",
+        phone: "+13055550195",
+    },
+    Service {
+        name: "Lakeshore Refuge",
+        place: CHICAGO,
+        offset: (0.035, -0.021),
+        kind: "shelter",
+        phone: "+13125550196",
+    },
+    Service {
+        name: "Thames Haven",
+        place: LONDON,
+        offset: (-0.015, -0.034),
+        kind: "shelter",
+        phone: "+447700900197",
+    },
+    Service {
+        name: "Calais Migrant Support Point",
+        place: CALAIS,
+        offset: (0.006, 0.012),
+        kind: "ngo",
+        phone: "+447700900198",
+    },
+    Service {
+        name: "Mae Sot Border Crossing Help Desk",
+        place: MAE_SOT,
+        offset: (0.004, -0.008),
+        kind: "border_crossing",
+        // An international NGO's hotline; fiction has no Thai number range.
+        phone: "+12025550199",
+    },
+];
+
+/// Safe houses, whose addresses are as sensitive as a victim's name.
+const SAFE_HOUSES: [Service; 3] = [
+    Service {
+        name: "Safe house H-1",
+        place: HOUSTON,
+        offset: (0.052, 0.061),
+        kind: "safe_house",
+        phone: "+17135550170",
+    },
+    Service {
+        name: "Safe house A-2",
+        place: ATLANTA,
+        offset: (0.044, -0.051),
+        kind: "safe_house",
+        phone: "+14045550171",
+    },
+    Service {
+        name: "Safe house L-3",
+        place: LONDON,
+        offset: (0.028, 0.047),
+        kind: "safe_house",
+        phone: "+447700900172",
+    },
+];
+
+/// The demo's map layers: help for everyone, safe houses for NGO workers only.
+fn layers() -> anyhow::Result<Vec<NewLayer>> {
+    Ok(vec![
+        NewLayer {
+            name: "Help near you".to_owned(),
+            description: "Shelters, clinics, law-enforcement and NGO offices (fictional)"
+                .to_owned(),
+            public: true,
+            label: None,
+            source: "demo".to_owned(),
+            features: HELP.iter().map(Service::feature).collect(),
+        },
+        NewLayer {
+            name: "Safe houses".to_owned(),
+            description: "Where survivors are housed (fictional); NGO only".to_owned(),
+            public: false,
+            label: Some("NGO".parse().map_err(anyhow::Error::msg)?),
+            source: "demo".to_owned(),
+            features: SAFE_HOUSES.iter().map(Service::feature).collect(),
+        },
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3257,6 +3420,18 @@ mod tests {
             }
         );
         assert_eq!(last.load(Ordering::Relaxed), 300);
+        let layers = store.layers().await?;
+        assert_eq!(layers.len(), 2);
+        assert!(
+            layers
+                .iter()
+                .any(|layer| layer.public && layer.features == 10)
+        );
+        assert!(
+            layers
+                .iter()
+                .any(|layer| layer.label.as_ref().map(Label::as_str) == Some("NGO"))
+        );
 
         let admin = seeder("admin")?;
         let records: Vec<Record> = store

@@ -37,6 +37,14 @@ mod dissemination;
     reason = "its helpers fail the test loudly"
 )]
 mod identity;
+/// Link analysis: a phone reaching people and places across reports, paths, charts and their
+/// exports, merges with undo, relations and exclusions, never past the caller's clearance.
+#[expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod graph;
 /// Photo fingerprints: copies found re-encoded, resized and rotated, only among the records and
 /// files the caller may see; flat pictures never matched; hash lists raising alerts.
 #[expect(
@@ -54,6 +62,10 @@ mod images;
     reason = "its helpers fail the test loudly"
 )]
 mod import;
+/// The map: layers from spreadsheets, GeoJSON and KML with nearest help, record locations and
+/// places within clearance, filters, exports, H3 cells, clusters of 100k points, and tracks.
+#[expect(clippy::unwrap_used, reason = "its helpers fail the test loudly")]
+mod map;
 /// Labels: withheld fields, hidden records, pointers, writing within one's clearance, grants,
 /// and the property that no response ever shows a value above the reader's clearance.
 mod privileges;

@@ -40,3 +40,11 @@ mod audit;
 // Subscriptions: their owners alone create, list, pause and delete them; notifications kept once
 // per record version, paged by id, delivered to webhooks, and deleted with their subscription.
 mod subscriptions;
+
+// The entity graph: merges checked, journalled and undone once; exclusions; relations citing
+// evidence the actor reads; what the graph projection reads of records, with labels.
+mod graph;
+
+// The map: layers with their features (public ones unlabelled), tracks and their positions by
+// time, each write journalled under its label.
+mod map;

@@ -19,6 +19,16 @@ mod support;
 mod audit;
 /// `humdex import` and `humdex user add`.
 mod cli;
+/// The demo dataset served: a chart from one suspect's phone reaching people, adverts and places
+/// across reports, with labelled evidence hidden from a low-clearance analyst, and the demo's
+/// layer of help answering `nearest`.
+#[expect(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod demo;
 /// `humdex import` of a folder of files: emails with attachments, text, CSV, JSON Lines, and
 /// broken files reported with their reasons; a second import creates nothing.
 #[expect(

@@ -75,8 +75,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(database: &TestDatabase) -> Self {
+        Self::start_with(database, &[])
+    }
+
+    /// A server started with `extra` arguments besides the test database's.
+    pub fn start_with(database: &TestDatabase, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_humdex"))
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .args(store_args(database))
             .args(["--audit-key", &audit_key(database)])
             .args(["--search-index", &search_index(database)])
@@ -99,9 +105,18 @@ impl Server {
     }
 
     pub async fn login(&self, client: &reqwest::Client, username: &str) -> String {
+        self.login_with(client, username, PASSWORD).await
+    }
+
+    pub async fn login_with(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> String {
         let reply: Value = client
             .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"username": username, "password": PASSWORD}))
+            .json(&json!({"username": username, "password": password}))
             .send()
             .await
             .unwrap()
