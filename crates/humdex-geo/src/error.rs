@@ -46,6 +46,10 @@ pub enum Error {
         /// Which limit it passed.
         reason: String,
     },
+    /// A table (CSV, XLSX) given to [`crate::read_layer`]: its rows are read by a table reader and placed with
+    /// [`crate::place_rows`], so that this crate holds no spreadsheet parser.
+    #[error("a {0} table is placed row by row with place_rows, not read as a layer file")]
+    Table(LayerFormat),
     /// A column the analyst named is not in the table's header.
     #[error("column {column:?} is not in the header (columns: {header})")]
     MissingColumn {

@@ -1,5 +1,7 @@
 //! Map layers from analysts' files: tables (CSV, XLSX) with coordinates or place names, GeoJSON and KML (or KMZ).
-//! Every reader bounds what a file can make it hold, and says which rows or features it could not place and why.
+//! GeoJSON and KML are read here; a table's rows are read by a table reader (humdex-ingest's, which also guards
+//! against hostile workbooks) and only placed here. Every reader bounds what a file can make it hold, and the
+//! placing says which rows or features could not be placed and why.
 
 mod geometry;
 mod json;
@@ -16,16 +18,16 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::gazetteer::{Gazetteer, Place};
 
-/// At most this many rows or features are read from one file.
+/// At most this many features are read from one GeoJSON or KML file, and a table reader should read no more rows.
 pub const MAX_FEATURES: usize = 1_000_000;
 
 /// A layer file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LayerFormat {
-    /// Comma-, semicolon- or tab-separated values with a header row.
+    /// Comma-, semicolon- or tab-separated values with a header row: a table, whose rows [`place_rows`] places.
     Csv,
-    /// An Excel workbook; its first worksheet is read, header row first.
+    /// An Excel workbook; the table on its first worksheet is placed by [`place_rows`].
     Xlsx,
     /// GeoJSON (RFC 7946): a FeatureCollection, a Feature or a bare Geometry.
     GeoJson,
@@ -45,6 +47,16 @@ impl fmt::Display for LayerFormat {
 }
 
 impl LayerFormat {
+    /// The format's name as stored with a layer: `csv`, `xlsx`, `geojson`, `kml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayerFormat::Csv => "csv",
+            LayerFormat::Xlsx => "xlsx",
+            LayerFormat::GeoJson => "geojson",
+            LayerFormat::Kml => "kml",
+        }
+    }
+
     /// The format of a file, from what its bytes start with where that is telling (a zip holding a workbook or
     /// KML, a JSON object, a `<kml` document), else from its name's extension (`.csv`, `.tsv`, `.txt`, `.xlsx`,
     /// `.geojson`, `.json`, `.kml`, `.kmz`), else CSV if its first line has a separator. None when it is none of
@@ -137,11 +149,14 @@ pub struct Unplaced {
     pub reason: String,
 }
 
-/// Reads a layer file. Coordinates are used where a row or feature has them (decimal degrees, in range; a decimal
-/// comma is reported, not guessed at); otherwise its place, then its address, is looked up in `gazetteer`
-/// ([`Gazetteer::geocode`]). What cannot be placed is listed in [`LayerRead::unplaced`]. Fails on a malformed file,
-/// a file past a limit (more than [`MAX_FEATURES`] rows or features, KML nested too deep, an archive expanding too
-/// far), or a table with no location columns.
+/// Reads a GeoJSON or KML (KMZ) layer file. Coordinates are used where a feature has them (its geometry, else
+/// latitude and longitude properties in decimal degrees, in range; a decimal comma is reported, not guessed at);
+/// otherwise its place, then its address, is looked up in `gazetteer` ([`Gazetteer::geocode`]). What cannot be
+/// placed is listed in [`LayerRead::unplaced`]. Fails on a malformed file or a file past a limit (more than
+/// [`MAX_FEATURES`] features, KML nested too deep, an archive expanding too far).
+///
+/// A table ([`LayerFormat::Csv`], [`LayerFormat::Xlsx`]) is refused with [`Error::Table`]: its rows are read by a
+/// table reader and placed with [`place_rows`], so that this crate holds no spreadsheet parser.
 pub fn read_layer(
     bytes: &[u8],
     format: LayerFormat,
@@ -150,11 +165,29 @@ pub fn read_layer(
 ) -> Result<LayerRead> {
     let mut placer = Placer::new(gazetteer);
     match format {
-        LayerFormat::Csv => table::read_csv(bytes, columns, &mut placer),
-        LayerFormat::Xlsx => table::read_xlsx(bytes, columns, &mut placer),
+        LayerFormat::Csv | LayerFormat::Xlsx => Err(Error::Table(format)),
         LayerFormat::GeoJson => json::read(bytes, columns, &mut placer),
         LayerFormat::Kml => kml::read(bytes, columns, &mut placer),
     }
+}
+
+/// Places the rows of a table already read (by humdex-ingest's `read_table`, say): `header` names the columns, and
+/// each row comes with its number, counted from the header (the row below it is 1), and its cells by column. The
+/// columns are matched or guessed as [`LayerColumns`] says. A row's coordinates are used where it has them
+/// (decimal degrees, in range; a decimal comma is reported, not guessed at); otherwise its place, then its address,
+/// is looked up in `gazetteer` ([`Gazetteer::geocode`]). Each placed row is a feature whose properties are its
+/// non-empty cells by header; rows with nothing in them are skipped, and the others that cannot be placed are
+/// listed in [`LayerRead::unplaced`] with their numbers. Fails when a named column is not in the header or the
+/// header has no location columns.
+///
+/// Rows are not counted here: the table reader bounds them (to at most [`MAX_FEATURES`]).
+pub fn place_rows(
+    header: &[String],
+    rows: impl IntoIterator<Item = (usize, Vec<String>)>,
+    columns: &LayerColumns,
+    gazetteer: &Gazetteer,
+) -> Result<LayerRead> {
+    table::place_rows(header, rows, columns, &mut Placer::new(gazetteer))
 }
 
 /// The candidate names of each column, normalised as [`normalise_header`] does.

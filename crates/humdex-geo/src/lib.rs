@@ -7,8 +7,8 @@
 //! - [`SpatialIndex`]: nearest-k (with a visibility filter) and bounding-box queries over points kept as 3-D unit
 //!   vectors, right across the date line and near the poles; [`BBox`] parses a map's view.
 //! - [`cluster`] groups points into H3 cells sized to the map's zoom; [`aggregate`] counts points per H3 cell.
-//! - [`read_layer`] reads map layers from CSV, XLSX, GeoJSON and KML/KMZ, placing rows by coordinates or by place
-//!   name and reporting what it could not place.
+//! - [`read_layer`] reads map layers from GeoJSON and KML/KMZ, and [`place_rows`] places the rows of a table (CSV,
+//!   XLSX) that a table reader has read, each by coordinates or by place name, reporting what it could not place.
 //! - [`to_geojson`], [`to_kml`] and [`cells_to_geojson`] export for other GIS tools.
 //!
 //! Data: GeoNames (CC BY 4.0), see [`ATTRIBUTION`].
@@ -34,7 +34,8 @@ pub use gazetteer::{Gazetteer, Place, PlaceKind};
 /// The GeoJSON types layer features carry ([`LayerFeature::geometry`]), at the version this crate uses.
 pub use geojson;
 pub use layer::{
-    LayerColumns, LayerFeature, LayerFormat, LayerRead, MAX_FEATURES, Unplaced, read_layer,
+    LayerColumns, LayerFeature, LayerFormat, LayerRead, MAX_FEATURES, Unplaced, place_rows,
+    read_layer,
 };
 pub use resolve::Resolved;
 pub use spatial::{SpatialIndex, distance_m};

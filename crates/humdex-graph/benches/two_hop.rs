@@ -27,7 +27,10 @@
 //! temporary directory).
 
 // The bench indexes its own tables (ids, kinds) with numbers drawn below their lengths.
-#![expect(clippy::indexing_slicing, reason = "indexes drawn below the tables' lengths")]
+#![expect(
+    clippy::indexing_slicing,
+    reason = "indexes drawn below the tables' lengths"
+)]
 
 use std::collections::BTreeSet;
 use std::env;
@@ -55,7 +58,10 @@ const PEER_BATCH: usize = 10_000;
 
 fn setting(name: &str, default: u64) -> Result<u64> {
     match env::var(name) {
-        Ok(value) => value.trim().parse().with_context(|| format!("{name}={value:?}")),
+        Ok(value) => value
+            .trim()
+            .parse()
+            .with_context(|| format!("{name}={value:?}")),
         Err(_) => Ok(default),
     }
 }
@@ -79,11 +85,17 @@ fn splitmix(state: u64) -> u64 {
 }
 
 fn record_id(record: u64) -> Result<RecordId> {
-    Ok(RecordId::from_str(&format!("00000000-0000-7000-8000-{record:012x}"))?)
+    Ok(RecordId::from_str(&format!(
+        "00000000-0000-7000-8000-{record:012x}"
+    ))?)
 }
 
-const KINDS: [EntityKind; 4] =
-    [EntityKind::Person, EntityKind::Phone, EntityKind::Location, EntityKind::Organization];
+const KINDS: [EntityKind; 4] = [
+    EntityKind::Person,
+    EntityKind::Phone,
+    EntityKind::Location,
+    EntityKind::Organization,
+];
 
 /// The synthetic records: each a label and 2–4 entities.
 struct Records {
@@ -118,9 +130,20 @@ struct Built {
 fn build(entities: u32, links: u64, ids: &[String]) -> Result<Built> {
     let mut rng = StdRng::seed_from_u64(SEED);
     let mut graph = Graph::new();
-    let labels: Vec<LabelId> =
-        (0..=LABELS).map(|label| if label == 0 { LabelId::PUBLIC } else { graph.label(&format!("L{label}")) }).collect();
-    let mut records = Records { labels: Vec::new(), mentions: Vec::new(), ends: vec![0] };
+    let labels: Vec<LabelId> = (0..=LABELS)
+        .map(|label| {
+            if label == 0 {
+                LabelId::PUBLIC
+            } else {
+                graph.label(&format!("L{label}"))
+            }
+        })
+        .collect();
+    let mut records = Records {
+        labels: Vec::new(),
+        mentions: Vec::new(),
+        ends: vec![0],
+    };
     let mut next_unmentioned = 0u32;
     let started = Instant::now();
     let mut reported = Instant::now();
@@ -139,12 +162,17 @@ fn build(entities: u32, links: u64, ids: &[String]) -> Result<Built> {
                 next_unmentioned += 1;
             }
             while chosen.len() < count {
-                let drawn = ((f64::from(entities) * rng.random::<f64>().powf(SKEW)) as u32).min(entities - 1);
+                let drawn = ((f64::from(entities) * rng.random::<f64>().powf(SKEW)) as u32)
+                    .min(entities - 1);
                 if !chosen.contains(&drawn) {
                     chosen.push(drawn);
                 }
             }
-            let label = if rng.random_bool(0.8) { 0 } else { rng.random_range(1..=LABELS) };
+            let label = if rng.random_bool(0.8) {
+                0
+            } else {
+                rng.random_range(1..=LABELS)
+            };
             let label_id = labels.get(label as usize).copied().context("label")?;
             let mentions = chosen
                 .iter()
@@ -170,12 +198,22 @@ fn build(entities: u32, links: u64, ids: &[String]) -> Result<Built> {
             reported = Instant::now();
         }
     }
-    ensure!(next_unmentioned == entities, "too few links for every entity to be mentioned: raise HUMDEX_BENCH_LINKS");
-    Ok(Built { graph, records, seconds: started.elapsed().as_secs_f64() })
+    ensure!(
+        next_unmentioned == entities,
+        "too few links for every entity to be mentioned: raise HUMDEX_BENCH_LINKS"
+    );
+    Ok(Built {
+        graph,
+        records,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// The process's resident memory, from Linux's /proc.
-#[expect(clippy::disallowed_methods, reason = "a bench reads its own memory use at the edge")]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a bench reads its own memory use at the edge"
+)]
 fn resident_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
@@ -183,7 +221,10 @@ fn resident_bytes() -> Option<u64> {
     Some(kilobytes * 1024)
 }
 
-async fn sqlite_load(records: &Records, path: &std::path::Path) -> Result<(SqliteConnection, f64, u64)> {
+async fn sqlite_load(
+    records: &Records,
+    path: &std::path::Path,
+) -> Result<(SqliteConnection, f64, u64)> {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -217,14 +258,23 @@ async fn sqlite_load(records: &Records, path: &std::path::Path) -> Result<(Sqlit
     for batch in rows.chunks(PEER_BATCH) {
         let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO links(a, label, b) ");
         insert.push_values(batch, |mut values, &(a, label, b)| {
-            values.push_bind(i64::from(a)).push_bind(i64::from(label)).push_bind(i64::from(b));
+            values
+                .push_bind(i64::from(a))
+                .push_bind(i64::from(label))
+                .push_bind(i64::from(b));
         });
         insert.build().execute(&mut *transaction).await?;
     }
     transaction.commit().await?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut connection).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut connection)
+        .await?;
     sqlx::query("ANALYZE").execute(&mut connection).await?;
-    Ok((connection, started.elapsed().as_secs_f64(), rows.len() as u64))
+    Ok((
+        connection,
+        started.elapsed().as_secs_f64(),
+        rows.len() as u64,
+    ))
 }
 
 async fn sqlite_two_hop(connection: &mut SqliteConnection, start: u32) -> Result<Vec<i64>> {
@@ -252,7 +302,8 @@ struct Summary {
 fn summarize(mut milliseconds: Vec<f64>) -> Summary {
     milliseconds.sort_by(f64::total_cmp);
     let at = |q: f64| {
-        let rank = ((q * milliseconds.len() as f64).ceil() as usize).clamp(1, milliseconds.len().max(1));
+        let rank =
+            ((q * milliseconds.len() as f64).ceil() as usize).clamp(1, milliseconds.len().max(1));
         milliseconds.get(rank - 1).copied().unwrap_or(f64::NAN)
     };
     Summary {
@@ -275,17 +326,24 @@ fn main() -> Result<()> {
     eprintln!("building a graph of {entities} entities and {links} links…");
     let ids: Vec<String> = (0..entities).map(entity_id).collect();
     let resident_before = resident_bytes();
-    let Built { graph, records, seconds: build_seconds } = build(entities, links, &ids)?;
+    let Built {
+        graph,
+        records,
+        seconds: build_seconds,
+    } = build(entities, links, &ids)?;
     let resident_after = resident_bytes();
     let stats = graph.stats();
-    let visibility = graph.visibility(|label| SEEN_LABELS.iter().any(|seen| label == format!("L{seen}")));
+    let visibility =
+        graph.visibility(|label| SEEN_LABELS.iter().any(|seen| label == format!("L{seen}")));
 
     // Seeded starts the caller may see.
     let mut rng = StdRng::seed_from_u64(SEED ^ 1);
     let mut starts: Vec<u32> = Vec::with_capacity(starts_wanted);
     while starts.len() < starts_wanted {
         let entity = rng.random_range(0..entities);
-        if graph.node(&ids[entity as usize]).is_some() && graph.entity(&visibility, &ids[entity as usize]).is_some() {
+        if graph.node(&ids[entity as usize]).is_some()
+            && graph.entity(&visibility, &ids[entity as usize]).is_some()
+        {
             starts.push(entity);
         }
     }
@@ -296,18 +354,24 @@ fn main() -> Result<()> {
     let mut whole = 0;
     for &start in &starts {
         let began = Instant::now();
-        let chart = graph.neighbourhood(&visibility, &ids[start as usize], 2, LIMIT).context("a visible start")?;
+        let chart = graph
+            .neighbourhood(&visibility, &ids[start as usize], 2, LIMIT)
+            .context("a visible start")?;
         humdex_ms.push(began.elapsed().as_secs_f64() * 1e3);
         reached.push(chart.nodes.len() as u64 + chart.nodes_left_out);
         whole += usize::from(chart.nodes_left_out == 0);
     }
 
-    if env::var_os("PROFILE_ONLY").is_some() { return Ok(()); }
-    let directory = tempfile::Builder::new().prefix("humdex-two-hop").tempdir_in(&tmp)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let directory = tempfile::Builder::new()
+        .prefix("humdex-two-hop")
+        .tempdir_in(&tmp)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let (sqlite_ms, sqlite_seconds, sqlite_rows, mismatches) = runtime.block_on(async {
         eprintln!("sqlite: loading…");
-        let (mut connection, seconds, rows) = sqlite_load(&records, &directory.path().join("links.db")).await?;
+        let (mut connection, seconds, rows) =
+            sqlite_load(&records, &directory.path().join("links.db")).await?;
         eprintln!("sqlite: {} two-hop neighbourhoods…", starts.len());
         let mut times = Vec::with_capacity(starts.len());
         for &start in &starts {
@@ -323,10 +387,16 @@ fn main() -> Result<()> {
                 .into_iter()
                 .map(|node| ids[node as usize].clone())
                 .collect();
-            let chart = graph.neighbourhood(&visibility, &ids[start as usize], 2, usize::MAX).context("a visible start")?;
+            let chart = graph
+                .neighbourhood(&visibility, &ids[start as usize], 2, usize::MAX)
+                .context("a visible start")?;
             let found: BTreeSet<String> = chart.nodes.into_iter().map(|node| node.id).collect();
             if found != expected {
-                eprintln!("start {start}: humdex {} nodes, sqlite {}", found.len(), expected.len());
+                eprintln!(
+                    "start {start}: humdex {} nodes, sqlite {}",
+                    found.len(),
+                    expected.len()
+                );
                 mismatches += 1;
             }
         }
@@ -358,7 +428,8 @@ fn main() -> Result<()> {
         stats.heap_bytes as f64 / 1e6,
         stats.heap_bytes as f64 / stats.links.max(1) as f64,
         match (resident_before, resident_after) {
-            (Some(before), Some(after)) => format!("{:.0} MB", after.saturating_sub(before) as f64 / 1e6),
+            (Some(before), Some(after)) =>
+                format!("{:.0} MB", after.saturating_sub(before) as f64 / 1e6),
             _ => "(unknown)".to_owned(),
         }
     );
@@ -366,14 +437,20 @@ fn main() -> Result<()> {
         "two-hop neighbourhoods from {} starts (limit {LIMIT}): nodes reached p50 {}, p99 {}, max {}; {whole} whole, {} with nodes left out; node sets equal on {checks} starts",
         starts.len(),
         sizes.get(sizes.len() / 2).copied().unwrap_or(0),
-        sizes.get((sizes.len() * 99).div_ceil(100).saturating_sub(1)).copied().unwrap_or(0),
+        sizes
+            .get((sizes.len() * 99).div_ceil(100).saturating_sub(1))
+            .copied()
+            .unwrap_or(0),
         sizes.last().copied().unwrap_or(0),
         starts.len() - whole,
     );
     println!();
     println!("| engine | p50 ms | p99 ms | mean ms | mean vs Humdex |");
     println!("|---|---:|---:|---:|---:|");
-    for (engine, summary) in [("humdex (chart, limit 5000)", &humdex), ("sqlite recursive CTE (node set)", &sqlite)] {
+    for (engine, summary) in [
+        ("humdex (chart, limit 5000)", &humdex),
+        ("sqlite recursive CTE (node set)", &sqlite),
+    ] {
         println!(
             "| {engine} | {:.3} | {:.3} | {:.3} | {:.1}× |",
             summary.p50,

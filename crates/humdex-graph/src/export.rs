@@ -432,28 +432,10 @@ fn radius(node: &ChartNode) -> f64 {
     (6.0 + 2.0 * f64::from(node.records).ln_1p()).min(16.0)
 }
 
-/// The fill of a node of `kind`. Entity colours are `humdex_text::highlight::colour`'s, copied
-/// as data: humdex-text would bring a neural network and its automata into this crate for one
-/// table. Keep the two in step.
+/// The fill of a node of `kind`: the entity palette of the whole product.
 fn colour(kind: NodeKind) -> [u8; 3] {
     match kind {
-        NodeKind::Entity(kind) => match kind {
-            EntityKind::Person => [0xff, 0xd6, 0xa5],
-            EntityKind::Organization => [0xca, 0xff, 0xbf],
-            EntityKind::Location => [0x9b, 0xf6, 0xff],
-            EntityKind::Nationality => [0xbd, 0xb2, 0xff],
-            EntityKind::Phone => [0xff, 0xad, 0xad],
-            EntityKind::Email => [0xff, 0xc6, 0xff],
-            EntityKind::Url => [0xa0, 0xc4, 0xff],
-            EntityKind::Coordinates => [0xb5, 0xea, 0xd7],
-            EntityKind::Money => [0xfd, 0xff, 0xb6],
-            EntityKind::Date => [0xe2, 0xe2, 0xe2],
-            EntityKind::Age => [0xff, 0x9a, 0xc8],
-            EntityKind::Crypto => [0xf1, 0xc0, 0xe8],
-            EntityKind::Handle => [0xcf, 0xba, 0xf0],
-            EntityKind::Plate => [0xe9, 0xc4, 0x6a],
-            EntityKind::Weapon => [0xff, 0x7b, 0x7b],
-        },
+        NodeKind::Entity(kind) => kind.colour(),
         NodeKind::Photo => PHOTO_COLOUR,
     }
 }

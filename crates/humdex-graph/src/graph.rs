@@ -133,6 +133,9 @@ struct Entity {
     face: Option<(NodeKind, Box<str>)>,
     /// (record slot, label), sorted, without repeats.
     mentions: Vec<(u32, LabelId)>,
+    /// The records mentioning the entity, counted by what a caller must see to see it there:
+    /// a caller's count of them is a sum over a few entries, however many records there are.
+    needs: SmallVec<[(Need, u32); 2]>,
     /// The entity this one is merged into (itself when none).
     canonical: u32,
     excluded: bool,
@@ -140,13 +143,76 @@ struct Entity {
     labels: SmallVec<[(LabelId, u32); 2]>,
 }
 
+impl Entity {
+    /// Adds or removes the mentions of the entity in one record (`labels` sorted), and counts
+    /// the record under what a caller must see to see them.
+    fn change_record(&mut self, record: u32, labels: &[LabelId], need: Need, change: Change) {
+        for &label in labels {
+            match (change, self.mentions.binary_search(&(record, label))) {
+                (Change::Add, Err(position)) => self.mentions.insert(position, (record, label)),
+                (Change::Remove, Ok(position)) => {
+                    self.mentions.remove(position);
+                }
+                _ => {}
+            }
+        }
+        let position = self.needs.iter().position(|&(known, _)| known == need);
+        match (change, position) {
+            (Change::Add, Some(position)) => {
+                if let Some((_, count)) = self.needs.get_mut(position) {
+                    *count += 1;
+                }
+            }
+            (Change::Add, None) => self.needs.push((need, 1)),
+            (Change::Remove, Some(position)) => {
+                if let Some((_, count)) = self.needs.get_mut(position) {
+                    *count -= 1;
+                    if *count == 0 {
+                        self.needs.swap_remove(position);
+                    }
+                }
+            }
+            (Change::Remove, None) => {}
+        }
+    }
+}
+
+/// Who may see a node, kept densely beside the entities: a walk asks it of every neighbour, and
+/// one byte per node stays in cache where the entities would not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Sight {
+    /// No mention: no node.
+    #[default]
+    Nobody,
+    /// Every mention is public: every caller sees the node and all its records.
+    AllPublic,
+    /// Some mention is public: every caller sees the node, not all its records.
+    SomePublic,
+    /// Mentioned only under labels: ask the node's labels.
+    Labelled,
+}
+
+/// What charts read of every node they rank or show, kept densely for the same reason as
+/// [`Sight`]: a page of a hub's neighbourhood ranks tens of thousands of nodes tied on weight by
+/// id.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rank {
+    /// The entity's first eight id bytes as a big-endian number: ids that differ there compare
+    /// as their prefixes do.
+    id_prefix: u64,
+    /// How many records mention the entity: what every caller sees of a node whose mentions
+    /// are all public.
+    records: u32,
+}
+
 /// What one record contributes.
 #[derive(Debug)]
 struct Record {
     id: RecordId,
-    /// (entity slot, label), sorted, without repeats.
-    mentions: Vec<(u32, LabelId)>,
-    photo_matches: Vec<StoredMatch>,
+    /// (entity slot, label), sorted, without repeats. Boxed slices: a record's contributions
+    /// are replaced whole, never grown.
+    mentions: Box<[(u32, LabelId)]>,
+    photo_matches: Box<[StoredMatch]>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -176,6 +242,10 @@ enum Change {
 pub struct Graph {
     labels: Labels,
     entities: Vec<Entity>,
+    /// Per entity slot: who may see the node it heads.
+    sight: Vec<Sight>,
+    /// Per entity slot.
+    ranks: Vec<Rank>,
     /// Entity slots by id; the ids live in the entities only.
     entity_ids: HashTable<u32>,
     records: Vec<Record>,
@@ -225,17 +295,13 @@ impl Graph {
     ) {
         let slot = self.intern_record(record);
         self.apply_record(slot, Change::Remove);
-        let Some(stored) = self.records.get_mut(slot as usize) else { return };
+        let Some(stored) = self.records.get_mut(slot as usize) else {
+            return;
+        };
         let old_mentions = std::mem::take(&mut stored.mentions);
         let old_matches = std::mem::take(&mut stored.photo_matches);
-        for (entity, label) in old_mentions {
-            if let Some(entity) = self.entities.get_mut(entity as usize)
-                && let Ok(position) = entity.mentions.binary_search(&(slot, label))
-            {
-                entity.mentions.remove(position);
-            }
-        }
-        for matched in old_matches {
+        self.change_mentions(slot, &old_mentions, Change::Remove);
+        for matched in &old_matches {
             remove_one(&mut self.matched_in, matched.other, slot);
         }
 
@@ -245,16 +311,12 @@ impl Graph {
             .collect();
         new_mentions.sort_unstable();
         new_mentions.dedup();
-        for &(entity, label) in &new_mentions {
-            if let Some(entity) = self.entities.get_mut(entity as usize)
-                && let Err(position) = entity.mentions.binary_search(&(slot, label))
-            {
-                entity.mentions.insert(position, (slot, label));
-            }
-        }
+        self.change_mentions(slot, &new_mentions, Change::Add);
         let mut new_matches = Vec::with_capacity(photo_matches.len());
         for matched in photo_matches {
-            let Some(photo) = self.entity_slot(&matched.photo) else { continue };
+            let Some(photo) = self.entity_slot(&matched.photo) else {
+                continue;
+            };
             if !new_mentions.iter().any(|&(entity, _)| entity == photo) {
                 continue;
             }
@@ -269,10 +331,28 @@ impl Graph {
             });
         }
         if let Some(stored) = self.records.get_mut(slot as usize) {
-            stored.mentions = new_mentions;
-            stored.photo_matches = new_matches;
+            stored.mentions = new_mentions.into_boxed_slice();
+            stored.photo_matches = new_matches.into_boxed_slice();
         }
         self.apply_record(slot, Change::Add);
+    }
+
+    /// Adds or removes a record's mentions (sorted by entity) to or from its entities.
+    fn change_mentions(&mut self, record: u32, mentions: &[(u32, LabelId)], change: Change) {
+        for group in mentions.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(entity, _)) = group.first() else { continue };
+            let labels: SmallVec<[LabelId; 4]> = group.iter().map(|&(_, label)| label).collect();
+            let need = self.labels.need_any(&labels);
+            if let Some(found) = self.entities.get_mut(entity as usize) {
+                found.change_record(record, &labels, need, change);
+            }
+            if let Some(rank) = self.ranks.get_mut(entity as usize) {
+                match change {
+                    Change::Add => rank.records += 1,
+                    Change::Remove => rank.records -= 1,
+                }
+            }
+        }
     }
 
     /// Adds a relation, replacing one with the same id. An end no record mentions yet is kept:
@@ -316,7 +396,9 @@ impl Graph {
 
     /// Removes a relation; an unknown id is ignored.
     pub fn remove_relation(&mut self, id: &str) {
-        let Some(slot) = self.relation_ids.remove(id) else { return };
+        let Some(slot) = self.relation_ids.remove(id) else {
+            return;
+        };
         self.apply_relation(slot, Change::Remove);
         let Some(relation) = self.relations.get_mut(slot as usize).and_then(Option::take) else {
             return;
@@ -342,15 +424,23 @@ impl Graph {
         let mut affected = self.component(into);
         affected.extend(self.component(merged));
         self.merges.insert(merge_id.into(), [into, merged]);
-        self.merge_partners.entry(into).or_default().push((merged, false));
-        self.merge_partners.entry(merged).or_default().push((into, true));
+        self.merge_partners
+            .entry(into)
+            .or_default()
+            .push((merged, false));
+        self.merge_partners
+            .entry(merged)
+            .or_default()
+            .push((into, true));
         self.regroup(affected);
     }
 
     /// Undoes a merge; the nodes it joined split as the remaining merges say. An unknown id is
     /// ignored.
     pub fn undo_merge(&mut self, merge_id: &str) {
-        let Some([into, merged]) = self.merges.remove(merge_id) else { return };
+        let Some([into, merged]) = self.merges.remove(merge_id) else {
+            return;
+        };
         let affected = self.component(into);
         remove_one(&mut self.merge_partners, into, (merged, false));
         remove_one(&mut self.merge_partners, merged, (into, true));
@@ -385,7 +475,11 @@ impl Graph {
             .zip(0..)
             .filter(|(entity, slot)| entity.canonical == *slot && !entity.labels.is_empty())
             .count();
-        let records = self.records.iter().filter(|record| !record.mentions.is_empty()).count();
+        let records = self
+            .records
+            .iter()
+            .filter(|record| !record.mentions.is_empty())
+            .count();
         let entities: usize = self
             .entities
             .iter()
@@ -393,6 +487,11 @@ impl Graph {
                 entity.id.len()
                     + entity.face.as_ref().map_or(0, |(_, name)| name.len())
                     + entity.mentions.capacity() * size_of::<(u32, LabelId)>()
+                    + if entity.needs.spilled() {
+                        entity.needs.capacity() * size_of::<(Need, u32)>()
+                    } else {
+                        0
+                    }
                     + if entity.labels.spilled() {
                         entity.labels.capacity() * size_of::<(LabelId, u32)>()
                     } else {
@@ -403,10 +502,7 @@ impl Graph {
         let record_bytes: usize = self
             .records
             .iter()
-            .map(|record| {
-                record.mentions.capacity() * size_of::<(u32, LabelId)>()
-                    + record.photo_matches.capacity() * size_of::<StoredMatch>()
-            })
+            .map(|record| size_of_val(&*record.mentions) + size_of_val(&*record.photo_matches))
             .sum();
         let side_tables: usize = [&self.members, &self.relations_of, &self.matched_in]
             .iter()
@@ -419,6 +515,8 @@ impl Graph {
             evidence: self.links.evidence,
             records,
             heap_bytes: self.entities.capacity() * size_of::<Entity>()
+                + self.sight.capacity() * size_of::<Sight>()
+                + self.ranks.capacity() * size_of::<Rank>()
                 + entities
                 + self.entity_ids.capacity() * (size_of::<u32>() + 1)
                 + self.records.capacity() * size_of::<Record>()
@@ -433,7 +531,11 @@ impl Graph {
     fn entity_slot(&self, id: &str) -> Option<u32> {
         let hash = FxBuildHasher.hash_one(id);
         self.entity_ids
-            .find(hash, |&slot| self.entities.get(slot as usize).is_some_and(|entity| &*entity.id == id))
+            .find(hash, |&slot| {
+                self.entities
+                    .get(slot as usize)
+                    .is_some_and(|entity| &*entity.id == id)
+            })
             .copied()
     }
 
@@ -446,13 +548,24 @@ impl Graph {
             id: id.into(),
             face: None,
             mentions: Vec::new(),
+            needs: SmallVec::new(),
             canonical: slot,
             excluded: false,
             labels: SmallVec::new(),
         });
         let entities = &self.entities;
-        self.entity_ids.insert_unique(FxBuildHasher.hash_one(id), slot, |&slot| {
-            FxBuildHasher.hash_one(entities.get(slot as usize).map_or("", |entity| &*entity.id))
+        self.entity_ids
+            .insert_unique(FxBuildHasher.hash_one(id), slot, |&slot| {
+                FxBuildHasher.hash_one(entities.get(slot as usize).map_or("", |entity| &*entity.id))
+            });
+        self.sight.push(Sight::Nobody);
+        let mut prefix = [0; 8];
+        for (byte, from) in prefix.iter_mut().zip(id.as_bytes()) {
+            *byte = *from;
+        }
+        self.ranks.push(Rank {
+            id_prefix: u64::from_be_bytes(prefix),
+            records: 0,
         });
         self.links.reserve_nodes(self.entities.len());
         slot
@@ -483,8 +596,8 @@ impl Graph {
         let slot = dense(self.records.len());
         self.records.push(Record {
             id,
-            mentions: Vec::new(),
-            photo_matches: Vec::new(),
+            mentions: Box::default(),
+            photo_matches: Box::default(),
         });
         self.record_ids.insert(id, slot);
         slot
@@ -497,12 +610,19 @@ impl Graph {
     /// The entities of the node `entity` belongs to.
     fn component(&self, entity: u32) -> Vec<u32> {
         let node = self.canonical(entity);
-        self.members.get(&node).cloned().unwrap_or_else(|| vec![node])
+        self.members
+            .get(&node)
+            .cloned()
+            .unwrap_or_else(|| vec![node])
     }
 
     fn set_excluded(&mut self, entity: &str, excluded: bool) {
         let slot = self.intern_entity(entity);
-        if self.entities.get(slot as usize).is_none_or(|entity| entity.excluded == excluded) {
+        if self
+            .entities
+            .get(slot as usize)
+            .is_none_or(|entity| entity.excluded == excluded)
+        {
             return;
         }
         let records = self.records_naming(&[slot]);
@@ -603,13 +723,16 @@ impl Graph {
             .iter()
             .copied()
             .filter(|entity| {
-                !self
-                    .merge_partners
-                    .get(entity)
-                    .is_some_and(|partners| partners.iter().any(|&(_, partner_is_into)| partner_is_into))
+                !self.merge_partners.get(entity).is_some_and(|partners| {
+                    partners.iter().any(|&(_, partner_is_into)| partner_is_into)
+                })
             })
             .collect();
-        let pool = if never_merged.is_empty() { component } else { &never_merged };
+        let pool = if never_merged.is_empty() {
+            component
+        } else {
+            &never_merged
+        };
         pool.iter()
             .copied()
             .min_by(|&a, &b| self.entity_id(a).cmp(self.entity_id(b)))
@@ -617,22 +740,23 @@ impl Graph {
     }
 
     fn entity_id(&self, entity: u32) -> &str {
-        self.entities.get(entity as usize).map_or("", |entity| &entity.id)
+        self.entities
+            .get(entity as usize)
+            .map_or("", |entity| &entity.id)
     }
 
     /// Adds or removes what a record contributes to nodes and links, under the current merges and
     /// exclusions. Removing re-derives exactly what adding derived, so the two must run under the
     /// same merges and exclusions: every change to those removes first and adds after.
     fn apply_record(&mut self, slot: u32, change: Change) {
-        let Some(record) = self.records.get_mut(slot as usize) else { return };
+        let Some(record) = self.records.get_mut(slot as usize) else {
+            return;
+        };
         let mentions = std::mem::take(&mut record.mentions);
         let matches = std::mem::take(&mut record.photo_matches);
 
         for &(entity, label) in &mentions {
-            let node = self.canonical(entity);
-            if let Some(node) = self.entities.get_mut(node as usize) {
-                change_label(&mut node.labels, label, change);
-            }
+            self.change_node_label(self.canonical(entity), label, change);
         }
 
         // Co-mention: each pair of nodes, each end needing any of the labels it is mentioned under
@@ -682,7 +806,10 @@ impl Graph {
             let evidence = Evidence {
                 record: slot,
                 other_record: matched.other_record,
-                needs: [self.labels.need_any(&labels), Need::label(matched.other_label)],
+                needs: [
+                    self.labels.need_any(&labels),
+                    Need::label(matched.other_label),
+                ],
                 kind: LinkKind::ImageMatch,
             };
             self.links.change((photo, other), evidence, change);
@@ -696,7 +823,9 @@ impl Graph {
 
     /// Adds or removes the link a relation makes, under the current merges.
     fn apply_relation(&mut self, slot: u32, change: Change) {
-        let Some(Some(relation)) = self.relations.get(slot as usize) else { return };
+        let Some(Some(relation)) = self.relations.get(slot as usize) else {
+            return;
+        };
         let (from, to) = (
             canonical(&self.entities, relation.ends[0]),
             canonical(&self.entities, relation.ends[1]),
@@ -715,35 +844,52 @@ impl Graph {
         }
     }
 
+    /// Counts one more or one fewer mention of a node under `label`.
+    fn change_node_label(&mut self, node: u32, label: LabelId, change: Change) {
+        let Some(entity) = self.entities.get_mut(node as usize) else {
+            return;
+        };
+        let labels = &mut entity.labels;
+        let position = labels.iter().position(|&(known, _)| known == label);
+        match (change, position) {
+            (Change::Add, Some(position)) => {
+                if let Some((_, count)) = labels.get_mut(position) {
+                    *count += 1;
+                }
+            }
+            (Change::Add, None) => labels.push((label, 1)),
+            (Change::Remove, Some(position)) => {
+                if let Some((_, count)) = labels.get_mut(position) {
+                    *count -= 1;
+                    if *count == 0 {
+                        labels.swap_remove(position);
+                    }
+                }
+            }
+            (Change::Remove, None) => {}
+        }
+        let sight = match labels.as_slice() {
+            [] => Sight::Nobody,
+            [(LabelId::PUBLIC, _)] => Sight::AllPublic,
+            _ if labels.iter().any(|&(label, _)| label == LabelId::PUBLIC) => Sight::SomePublic,
+            _ => Sight::Labelled,
+        };
+        if let Some(place) = self.sight.get_mut(node as usize) {
+            *place = sight;
+        }
+    }
+
     fn is_excluded(&self, entity: u32) -> bool {
-        self.entities.get(entity as usize).is_some_and(|entity| entity.excluded)
+        self.entities
+            .get(entity as usize)
+            .is_some_and(|entity| entity.excluded)
     }
 }
 
 fn canonical(entities: &[Entity], entity: u32) -> u32 {
-    entities.get(entity as usize).map_or(entity, |found| found.canonical)
-}
-
-/// Counts one more or one fewer mention under `label`.
-fn change_label(labels: &mut SmallVec<[(LabelId, u32); 2]>, label: LabelId, change: Change) {
-    let position = labels.iter().position(|&(known, _)| known == label);
-    match (change, position) {
-        (Change::Add, Some(position)) => {
-            if let Some((_, count)) = labels.get_mut(position) {
-                *count += 1;
-            }
-        }
-        (Change::Add, None) => labels.push((label, 1)),
-        (Change::Remove, Some(position)) => {
-            if let Some((_, count)) = labels.get_mut(position) {
-                *count -= 1;
-                if *count == 0 {
-                    labels.swap_remove(position);
-                }
-            }
-        }
-        (Change::Remove, None) => {}
-    }
+    entities
+        .get(entity as usize)
+        .map_or(entity, |found| found.canonical)
 }
 
 /// Removes one occurrence of `value` from the list kept under `key`, and the list once empty.

@@ -102,7 +102,10 @@ impl Labels {
         let sets = self
             .sets
             .iter()
-            .map(|set| set.iter().any(|label| labels.get(label.index()).copied().unwrap_or(false)))
+            .map(|set| {
+                set.iter()
+                    .any(|label| labels.get(label.index()).copied().unwrap_or(false))
+            })
             .collect();
         Visibility {
             all: false,
@@ -174,7 +177,11 @@ mod tests {
         let nothing = labels.visibility(|_| false);
         assert!(nothing.sees(LabelId::PUBLIC));
         assert!(!nothing.sees(secret));
-        assert!(labels.visibility(|text| text == "LE&VICTIM_PII").sees(secret));
+        assert!(
+            labels
+                .visibility(|text| text == "LE&VICTIM_PII")
+                .sees(secret)
+        );
     }
 
     #[test]

@@ -66,7 +66,10 @@ impl NameGroup<'_> {
 /// Suggests merges among `candidates`, strongest first, at most `limit`.
 pub fn suggest(candidates: &[Candidate], limit: usize) -> Vec<Suggestion> {
     let mut by_name: BTreeMap<(NodeKind, String), NameGroup> = BTreeMap::new();
-    for candidate in candidates.iter().filter(|candidate| is_named(candidate.kind)) {
+    for candidate in candidates
+        .iter()
+        .filter(|candidate| is_named(candidate.kind))
+    {
         let tokens = tokens(&candidate.name);
         if tokens.is_empty() {
             continue;
@@ -272,8 +275,14 @@ mod tests {
             10,
         );
         let pairs: Vec<&[String]> = found.iter().map(|s| s.entities.as_slice()).collect();
-        assert!(pairs.contains(&&["a".to_owned(), "b".to_owned()][..]), "{found:?}");
-        assert!(pairs.contains(&&["c".to_owned(), "d".to_owned()][..]), "{found:?}");
+        assert!(
+            pairs.contains(&&["a".to_owned(), "b".to_owned()][..]),
+            "{found:?}"
+        );
+        assert!(
+            pairs.contains(&&["c".to_owned(), "d".to_owned()][..]),
+            "{found:?}"
+        );
         assert!(found.iter().all(|s| !s.entities.contains(&"e".to_owned())));
         // The pair sharing a phone ranks above the pair with only a name.
         assert_eq!(found[0].entities, ["c", "d"]);

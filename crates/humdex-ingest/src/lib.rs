@@ -24,7 +24,7 @@ mod sheet;
 mod text;
 
 pub use detect::{Format, ImageFormat, detect};
-pub use sheet::ColumnMapping;
+pub use sheet::{ColumnMapping, Table};
 
 /// A file as it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,20 +136,20 @@ impl Deadline {
 
 /// The records in `file`, with the files to attach to each.
 pub fn read(file: &File, options: &Options) -> Result<Vec<Extracted>, ReadError> {
-    let limits = &options.limits;
-    if file.bytes.len() as u64 > limits.max_file_bytes {
-        return Err(ReadError::Limit(format!(
-            "the file is {} bytes; the limit is {}",
-            file.bytes.len(),
-            limits.max_file_bytes
-        )));
-    }
-    let context = Context {
-        options,
-        deadline: Deadline(Instant::now() + limits.timeout),
-        depth: 0,
+    Context::start(options, &file.bytes)?.read(file)
+}
+
+/// The table in a spreadsheet or CSV file named `name`, for callers that want rows rather than
+/// records (map layers): XLSX, XLS and ODS are told by their content, and any other file but a
+/// PDF, Word file, photo or zip archive is read as CSV (separated by commas, semicolons or tabs,
+/// tabs always when `name` ends in `.tsv`; UTF-8, UTF-16 after its byte order mark, else
+/// Windows-1252). Works within `limits` as [`read`] does.
+pub fn read_table(name: &str, bytes: &[u8], limits: &Limits) -> Result<Table, ReadError> {
+    let options = Options {
+        limits: limits.clone(),
+        mapping: None,
     };
-    context.read(file)
+    sheet::read_table(&Context::start(&options, bytes)?, name, bytes)
 }
 
 /// What a reader carries while it reads one file and the files nested in it.
@@ -161,7 +161,25 @@ pub(crate) struct Context<'a> {
     pub(crate) depth: u32,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// The context for reading a file of `bytes` that nests in none; its time starts now. A file
+    /// larger than [`Limits::max_file_bytes`] is refused.
+    fn start(options: &'a Options, bytes: &[u8]) -> Result<Self, ReadError> {
+        let limits = &options.limits;
+        if bytes.len() as u64 > limits.max_file_bytes {
+            return Err(ReadError::Limit(format!(
+                "the file is {} bytes; the limit is {}",
+                bytes.len(),
+                limits.max_file_bytes
+            )));
+        }
+        Ok(Self {
+            options,
+            deadline: Deadline(Instant::now() + limits.timeout),
+            depth: 0,
+        })
+    }
+
     /// Reads `file` by its detected format.
     pub(crate) fn read(&self, file: &File) -> Result<Vec<Extracted>, ReadError> {
         if self.depth > self.options.limits.max_depth {

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::archive::{Archive, check_zip};
 use crate::guard::guarded;
 use crate::text::title;
-use crate::{Context, Extracted, File, Format, ReadError};
+use crate::{Context, Extracted, File, Format, ReadError, detect};
 
 /// Which columns of a spreadsheet or CSV hold what, each named by its header as written in the
 /// header row (case and surrounding spaces do not matter). JSON: `{"title": "Subject",
@@ -47,7 +47,7 @@ use crate::{Context, Extracted, File, Format, ReadError};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnMapping {
-    /// The record's title (its first line, at most 500 bytes). Without one: "<file name> row N".
+    /// The record's title (its first line, at most 500 bytes). Without one: `<file name> row N`.
     #[serde(default)]
     pub title: Option<String>,
     /// The record's narrative. Without one, or where a row leaves it empty, the narrative lists
@@ -82,26 +82,119 @@ pub(crate) fn read(
     file: &File,
     format: Format,
 ) -> Result<Vec<Extracted>, ReadError> {
-    let mut collector = Collector::new(*context);
-    let format_name = match format {
+    let mut collector = Collector::new(*context, Sheets::All);
+    let format_name = collect(&file.name, &file.bytes, format, csv_value, &mut collector)?;
+    records(context, &file.name, format_name, collector.sheets)
+}
+
+/// The table in the spreadsheet or CSV file `name`: XLSX, XLS and ODS by their content, any
+/// other file but a PDF, Word file, photo or zip archive as CSV.
+pub(crate) fn read_table(
+    context: &Context<'_>,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Table, ReadError> {
+    let format = match detect(name, bytes) {
+        Some(format @ (Format::Xlsx | Format::Xls | Format::Ods)) => format,
+        Some(Format::Pdf | Format::Docx | Format::Image(_)) => {
+            return Err(ReadError::Unsupported(Some(
+                "not a spreadsheet or CSV".to_owned(),
+            )));
+        }
+        _ if bytes.starts_with(b"PK\x03\x04") => {
+            return Err(ReadError::Unsupported(Some(
+                "a zip archive that is not a workbook".to_owned(),
+            )));
+        }
+        _ => Format::Csv,
+    };
+    let mut collector = Collector::new(*context, Sheets::First);
+    // CSV cells stay as written: what `00417` or `48,85` means is the caller's to decide.
+    collect(name, bytes, format, Value::text, &mut collector)?;
+    let mut rows = collector.sheets.into_iter().flat_map(|sheet| sheet.rows);
+    let Some(header) = rows.next() else {
+        return Ok(Table::default());
+    };
+    Ok(Table {
+        header: texts(&header.cells),
+        header_row: header.number,
+        rows: rows.collect(),
+    })
+}
+
+/// Gathers the rows of `bytes`, read as `format`, into `collector`, CSV cells turned into values
+/// by `csv_cell`; answers the format's name.
+fn collect(
+    name: &str,
+    bytes: &[u8],
+    format: Format,
+    csv_cell: fn(&str) -> Option<Value>,
+    collector: &mut Collector<'_>,
+) -> Result<&'static str, ReadError> {
+    Ok(match format {
         Format::Xlsx => {
-            read_xlsx(&file.bytes, &mut collector)?;
+            read_xlsx(bytes, collector)?;
             "XLSX"
         }
         Format::Xls => {
-            read_xls(&file.bytes, &mut collector)?;
+            read_xls(bytes, collector)?;
             "XLS"
         }
         Format::Ods => {
-            read_ods(&file.bytes, &mut collector)?;
+            read_ods(bytes, collector)?;
             "ODS"
         }
         _ => {
-            read_csv(&file.name, &file.bytes, &mut collector)?;
+            read_csv(name, bytes, csv_cell, collector)?;
             "CSV"
         }
-    };
-    records(context, &file.name, format_name, collector.sheets)
+    })
+}
+
+/// A table read from a spreadsheet or CSV: its first sheet with anything in it, whose first row
+/// with anything in it is the header. Cells are text as the file shows them: numbers written out
+/// (`52.23`), dates in ISO 8601 (`2024-05-01`, `2024-05-01T13:20:00`), surrounding spaces
+/// trimmed. Rows past [`Limits::max_rows`](crate::Limits::max_rows) refuse the file.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    header: Vec<String>,
+    /// The header's row number, which data rows are counted from.
+    header_row: u64,
+    /// The data rows with the cells they have: a row is laid out in full only when asked for,
+    /// so a sheet of far-right cells takes one row's room, not one per row.
+    rows: Vec<Row>,
+}
+
+impl Table {
+    /// The header's cells by column, empty where the header has none (and no cells at all when
+    /// the file has no rows).
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The data rows with anything in them, in order: each with its number counted from the
+    /// header (the row below it is 1, blank rows and lines counted) and its cells by column,
+    /// empty where the row has none. Columns past Excel's last are left out.
+    pub fn rows(&self) -> impl Iterator<Item = (usize, Vec<String>)> + '_ {
+        self.rows.iter().map(|row| {
+            let number = row.number.saturating_sub(self.header_row);
+            (
+                usize::try_from(number).unwrap_or(usize::MAX),
+                texts(&row.cells),
+            )
+        })
+    }
+}
+
+/// A row's cells laid out by column, the blank ones empty.
+fn texts(cells: &[(u32, Value)]) -> Vec<String> {
+    let mut texts = Vec::new();
+    // Cells are sorted by column, each column once.
+    for (column, value) in cells.iter().take_while(|(column, _)| *column < MAX_COLUMNS) {
+        texts.resize(*column as usize, String::new());
+        texts.push(value.display());
+    }
+    texts
 }
 
 /// A cell's content, whatever the format it came from. Blank cells are not kept.
@@ -288,32 +381,52 @@ struct Sheet {
     rows: Vec<Row>,
 }
 
+/// Which sheets a file's rows are gathered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sheets {
+    /// Every sheet: each row a record.
+    All,
+    /// The first sheet with anything in it: a table.
+    First,
+}
+
 /// Gathers the rows of a file, counting data rows against the limit as they come.
 struct Collector<'a> {
     context: Context<'a>,
+    wanted: Sheets,
     sheets: Vec<Sheet>,
     data_rows: u64,
+    /// Whether the sheets wanted are read, and the rest are passed over.
+    done: bool,
 }
 
 impl<'a> Collector<'a> {
-    fn new(context: Context<'a>) -> Self {
+    fn new(context: Context<'a>, wanted: Sheets) -> Self {
         Self {
             context,
+            wanted,
             sheets: Vec::new(),
             data_rows: 0,
+            done: false,
         }
     }
 
-    fn start_sheet(&mut self, name: Option<String>) {
-        self.sheets.push(Sheet {
-            name,
-            rows: Vec::new(),
-        });
+    /// Starts a sheet; false once no more sheets are wanted.
+    fn start_sheet(&mut self, name: Option<String>) -> bool {
+        let first_read = self.sheets.iter().any(|sheet| !sheet.rows.is_empty());
+        self.done |= self.wanted == Sheets::First && first_read;
+        if !self.done {
+            self.sheets.push(Sheet {
+                name,
+                rows: Vec::new(),
+            });
+        }
+        !self.done
     }
 
-    /// Adds a row; one without cells is skipped.
+    /// Adds a row; one without cells is skipped, and so is one of a sheet not wanted.
     fn push(&mut self, number: u64, mut cells: Vec<(u32, Value)>) -> Result<(), ReadError> {
-        if cells.is_empty() {
+        if cells.is_empty() || self.done {
             return Ok(());
         }
         cells.sort_by_key(|(column, _)| *column);
@@ -362,7 +475,9 @@ fn read_xlsx(bytes: &[u8], collector: &mut Collector<'_>) -> Result<(), ReadErro
             Err(XlsxError::NotAWorksheet(_)) => continue,
             Err(error) => return Err(ReadError::malformed("XLSX", error)),
         };
-        collector.start_sheet(Some(name));
+        if !collector.start_sheet(Some(name)) {
+            break;
+        }
         let mut row: Option<(u32, Vec<(u32, Value)>)> = None;
         while let Some(cell) = library_call("XLSX", || cells.next_cell())? {
             let (at, column) = cell.get_position();
@@ -387,8 +502,10 @@ fn read_xls(bytes: &[u8], collector: &mut Collector<'_>) -> Result<(), ReadError
     check_xls(bytes, collector.context)?;
     let mut workbook: Xls<_> = library_call("XLS", || Xls::new(Cursor::new(bytes)))?;
     for name in workbook.sheet_names() {
+        if !collector.start_sheet(Some(name.clone())) {
+            break;
+        }
         let range = library_call("XLS", || workbook.worksheet_range(&name))?;
-        collector.start_sheet(Some(name));
         let Some((first_row, first_column)) = range.start() else {
             continue;
         };
@@ -813,7 +930,12 @@ fn typed_value(element: &BytesStart<'_>) -> Result<Option<Value>, ReadError> {
     Ok(value)
 }
 
-fn read_csv(name: &str, bytes: &[u8], collector: &mut Collector<'_>) -> Result<(), ReadError> {
+fn read_csv(
+    name: &str,
+    bytes: &[u8],
+    cell: fn(&str) -> Option<Value>,
+    collector: &mut Collector<'_>,
+) -> Result<(), ReadError> {
     let text = decode(bytes);
     let delimiter = if name.to_ascii_lowercase().ends_with(".tsv") {
         b'\t'
@@ -858,7 +980,7 @@ fn read_csv(name: &str, bytes: &[u8], collector: &mut Collector<'_>) -> Result<(
         let cells = record
             .iter()
             .enumerate()
-            .filter_map(|(column, text)| Some((u32::try_from(column).ok()?, csv_value(text)?)))
+            .filter_map(|(column, text)| Some((u32::try_from(column).ok()?, cell(text)?)))
             .collect();
         collector.push(row, cells)?;
     }
@@ -1755,6 +1877,143 @@ mod tests {
                 &Options::default()
             ),
             Err(ReadError::Malformed { .. })
+        ));
+    }
+
+    fn table(name: &str, bytes: &[u8]) -> Result<Table, ReadError> {
+        crate::read_table(name, bytes, &Limits::default())
+    }
+
+    fn rows(table: &Table) -> Vec<(usize, Vec<String>)> {
+        table.rows().collect()
+    }
+
+    fn row(number: usize, cells: &[&str]) -> (usize, Vec<String>) {
+        (
+            number,
+            cells.iter().map(|cell| (*cell).to_owned()).collect(),
+        )
+    }
+
+    #[test]
+    fn csv_tables_keep_their_cells_as_written() {
+        // A byte order mark, semicolons, decimal commas and a blank line.
+        let csv =
+            "\u{feff}titre;latitude;longitude\nA;48.85;2.35\n\nB;48,85;2,35\n00417; 12.50 ;\n";
+        let read = table("layer.csv", csv.as_bytes()).unwrap();
+        assert_eq!(read.header(), ["titre", "latitude", "longitude"]);
+        assert_eq!(
+            rows(&read),
+            [
+                row(1, &["A", "48.85", "2.35"]),
+                row(3, &["B", "48,85", "2,35"]),
+                row(4, &["00417", "12.50"]),
+            ]
+        );
+        // Windows-1252 without a name to go by; tabs in a `.tsv` even where commas agree more.
+        let read = table("", b"Name,Lat\nCaf\xe9,1\n").unwrap();
+        assert_eq!(rows(&read), [row(1, &["Café", "1"])]);
+        let read = table("a.tsv", b"a,b\tc\n1,2\t3\n").unwrap();
+        assert_eq!(read.header(), ["a,b", "c"]);
+        let read = table("none.csv", b"").unwrap();
+        assert!(read.header().is_empty() && read.rows().next().is_none());
+    }
+
+    #[test]
+    fn separators_are_sniffed() {
+        assert_eq!(sniff_delimiter("a;b;c\n1;2,5;3\n"), b';');
+        assert_eq!(sniff_delimiter("a,b\n\"x;y\",2\n"), b',');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(sniff_delimiter("just one column\n"), b',');
+    }
+
+    #[test]
+    fn a_workbook_table_is_its_first_sheet_with_anything_in_it() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        workbook.add_worksheet().set_name("Empty").unwrap();
+        let sheet = workbook.add_worksheet();
+        for (column, header) in ["Name", "Latitude", "Longitude", "", "Count"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(1, column as u16, *header).unwrap();
+        }
+        sheet.write_string(2, 0, "Numbers").unwrap();
+        sheet.write_number(2, 1, 52.23).unwrap();
+        sheet.write_number(2, 2, 21.01).unwrap();
+        sheet.write_number(2, 4, 3).unwrap();
+        sheet.write_string(3, 0, " Text ").unwrap();
+        sheet.write_string(3, 1, "-1.29").unwrap();
+        let day = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 5, 1).unwrap();
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        sheet.write_datetime_with_format(5, 3, &day, &date).unwrap();
+        let later = workbook.add_worksheet();
+        for row in 0..5 {
+            later.write_string(row, 0, "not read").unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+
+        let read = table("upload.bin", &bytes).unwrap();
+        assert_eq!(
+            read.header(),
+            ["Name", "Latitude", "Longitude", "", "Count"]
+        );
+        // Rows count from the header's, blank rows included.
+        assert_eq!(
+            rows(&read),
+            [
+                row(1, &["Numbers", "52.23", "21.01", "", "3"]),
+                row(2, &["Text", "-1.29"]),
+                row(4, &["", "", "", "2024-05-01"]),
+            ]
+        );
+        // Only the table's rows count against the limit.
+        let limits = Limits {
+            max_rows: 3,
+            ..Limits::default()
+        };
+        assert!(crate::read_table("a.xlsx", &bytes, &limits).is_ok());
+        let limits = Limits {
+            max_rows: 2,
+            ..Limits::default()
+        };
+        assert_eq!(
+            crate::read_table("a.xlsx", &bytes, &limits).unwrap_err(),
+            ReadError::Limit("the file has more than 2 rows".into())
+        );
+
+        let read = table(
+            "old.xls",
+            &xls(&[label(0, 0, "Title"), label(2, 1, "Lyon")]),
+        )
+        .unwrap();
+        assert_eq!(read.header(), ["Title"]);
+        assert_eq!(rows(&read), [row(2, &["", "Lyon"])]);
+        let read = table("sheet.ods", &ods("")).unwrap();
+        assert_eq!(read.header(), ["Title", "Date", "Notes", "Count"]);
+        assert!(read.rows().next().is_none());
+    }
+
+    #[test]
+    fn what_is_no_table_is_refused() {
+        let mut damaged = xlsx();
+        damaged.truncate(damaged.len() / 2);
+        assert!(matches!(
+            table("book.xlsx", &damaged),
+            Err(ReadError::Malformed { .. })
+        ));
+        let not_a_workbook = zip_of(&[("hello.txt", b"hi")]);
+        assert!(matches!(
+            table("book.xlsx", &not_a_workbook),
+            Err(ReadError::Malformed { .. })
+        ));
+        assert!(matches!(
+            table("book.csv", &not_a_workbook),
+            Err(ReadError::Unsupported(_))
+        ));
+        assert!(matches!(
+            table("a.csv", b"%PDF-1.7\n"),
+            Err(ReadError::Unsupported(_))
         ));
     }
 }

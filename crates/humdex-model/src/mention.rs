@@ -90,6 +90,30 @@ impl EntityKind {
     }
 }
 
+impl EntityKind {
+    /// The highlight colour (RGB) of the type, light enough for black text on it: one palette
+    /// for the web UI, the terminal and link charts.
+    pub fn colour(self) -> [u8; 3] {
+        match self {
+            EntityKind::Person => [0xff, 0xd6, 0xa5],
+            EntityKind::Organization => [0xca, 0xff, 0xbf],
+            EntityKind::Location => [0x9b, 0xf6, 0xff],
+            EntityKind::Nationality => [0xbd, 0xb2, 0xff],
+            EntityKind::Phone => [0xff, 0xad, 0xad],
+            EntityKind::Email => [0xff, 0xc6, 0xff],
+            EntityKind::Url => [0xa0, 0xc4, 0xff],
+            EntityKind::Coordinates => [0xb5, 0xea, 0xd7],
+            EntityKind::Money => [0xfd, 0xff, 0xb6],
+            EntityKind::Date => [0xe2, 0xe2, 0xe2],
+            EntityKind::Age => [0xff, 0x9a, 0xc8],
+            EntityKind::Crypto => [0xf1, 0xc0, 0xe8],
+            EntityKind::Handle => [0xcf, 0xba, 0xf0],
+            EntityKind::Plate => [0xe9, 0xc4, 0x6a],
+            EntityKind::Weapon => [0xff, 0x7b, 0x7b],
+        }
+    }
+}
+
 impl std::fmt::Display for EntityKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -18,8 +18,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use humdex_graph::{
-    Candidate, Chart, EntityInput, EntitySummary, Graph, LinkKind, MentionInput,
-    NodeKind, PhotoMatch, RelationInput, Suggestion, Visibility,
+    Candidate, Chart, EntityInput, EntitySummary, Graph, LinkKind, MentionInput, NodeKind,
+    PhotoMatch, RelationInput, Suggestion, Visibility,
 };
 use humdex_model::{Change, ChangeKind, EntityKind, Label, NewRelation, Reader, RecordId, Seq};
 use humdex_store::{Projection, ProjectionRunner, RecordGraphInput, Store};
@@ -225,7 +225,10 @@ impl LinkGraph {
                 let evidence = labels
                     .into_iter()
                     .map(|(record, label)| {
-                        (record, graph.label(label.as_ref().map_or("", Label::as_str)))
+                        (
+                            record,
+                            graph.label(label.as_ref().map_or("", Label::as_str)),
+                        )
                     })
                     .collect();
                 graph.add_relation(RelationInput {
@@ -324,7 +327,10 @@ pub(crate) fn reads_across(caller: &Caller) -> Result<Reader, ApiError> {
 
 fn chart_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit.unwrap_or(DEFAULT_CHART_NODES) {
-        0 => Err(ApiError::invalid("limit", "a chart needs at least one node")),
+        0 => Err(ApiError::invalid(
+            "limit",
+            "a chart needs at least one node",
+        )),
         limit if limit > MAX_CHART_NODES => Err(ApiError::invalid(
             "limit",
             format!("a chart holds at most {MAX_CHART_NODES} nodes; page with `offset`"),
@@ -456,9 +462,13 @@ async fn shortest_paths(
     }
     .await;
     let paths = state
-        .audit_read(&caller, "graph.path", &target, found, |paths| {
-            json!({"paths": paths.paths.len()})
-        })
+        .audit_read(
+            &caller,
+            "graph.path",
+            &target,
+            found,
+            |paths| json!({"paths": paths.paths.len()}),
+        )
         .await?;
     Ok(Json(paths))
 }
@@ -540,7 +550,13 @@ async fn chart(
     }
     .await;
     let chart = state
-        .audit_read(&caller, "graph.chart", &request.target(), found, chart_detail)
+        .audit_read(
+            &caller,
+            "graph.chart",
+            &request.target(),
+            found,
+            chart_detail,
+        )
         .await?;
     Ok(Json(chart))
 }
@@ -752,9 +768,13 @@ async fn entity_records(
     }
     .await;
     let records = state
-        .audit_read(&caller, "graph.records", &id, found, |records| {
-            json!({"records": records.len()})
-        })
+        .audit_read(
+            &caller,
+            "graph.records",
+            &id,
+            found,
+            |records| json!({"records": records.len()}),
+        )
         .await?;
     Ok(Json(records))
 }

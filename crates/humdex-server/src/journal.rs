@@ -156,9 +156,9 @@ async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
             &state.graph_runner,
             &state.map_runner,
         ]
-            .into_iter()
-            .map(|runner| status(runner, journal_head))
-            .collect(),
+        .into_iter()
+        .map(|runner| status(runner, journal_head))
+        .collect(),
     }))
 }
 

@@ -20,8 +20,10 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use humdex_geo::{
-    BBox, Clustered, ExportFeature, Gazetteer, LayerColumns, LayerFormat, SpatialIndex,
+    BBox, Clustered, ExportFeature, Gazetteer, LayerColumns, LayerFormat, MAX_FEATURES,
+    SpatialIndex,
 };
+use humdex_ingest::Limits;
 use humdex_model::{
     Change, ChangeKind, EntityKind, FieldValue, Label, NewLayer, NewLayerFeature, NewPosition,
     NewTrack, Reader, Record, RecordId, Seq,
@@ -115,7 +117,9 @@ enum Source {
 
 impl Feature {
     fn visible_to(&self, reader: &Reader) -> bool {
-        self.labels.iter().all(|label| reader.satisfies(Some(label)))
+        self.labels
+            .iter()
+            .all(|label| reader.satisfies(Some(label)))
     }
 
     fn export(&self, id: usize) -> ExportFeature {
@@ -300,7 +304,10 @@ fn record_features(record: &Record) -> Vec<Feature> {
                 lat: location.lat,
                 lon: location.lon,
                 labels: record.label.iter().chain(&field.label).cloned().collect(),
-                name: location.place.clone().unwrap_or_else(|| record.title.clone()),
+                name: location
+                    .place
+                    .clone()
+                    .unwrap_or_else(|| record.title.clone()),
                 source: Source::Record(record.id),
                 time: Some(record.created),
                 detail: json!({"part": format!("fields.{name}"), "title": record.title}),
@@ -502,9 +509,13 @@ async fn features(
     }
     .await;
     let collection = state
-        .audit_read(&caller, "map.features", "map", found, |collection| {
-            json!({"total": collection["total"]})
-        })
+        .audit_read(
+            &caller,
+            "map.features",
+            "map",
+            found,
+            |collection| json!({"total": collection["total"]}),
+        )
         .await?;
     Ok(Json(collection))
 }
@@ -839,12 +850,31 @@ async fn create_layer(
         place: query.place.clone(),
         address: query.address.clone(),
     };
-    let read = tokio::task::spawn_blocking(move || {
-        humdex_geo::read_layer(&body, format, &columns, Gazetteer::embedded())
+    let read = tokio::task::spawn_blocking(move || match format {
+        // Tables are read by the one spreadsheet reader, with its guards against hostile files.
+        LayerFormat::Csv | LayerFormat::Xlsx => {
+            let limits = Limits {
+                max_rows: MAX_FEATURES as u64,
+                ..Limits::default()
+            };
+            let table = humdex_ingest::read_table(&filename, &body, &limits)
+                .map_err(|error| error.to_string())?;
+            humdex_geo::place_rows(
+                table.header(),
+                table.rows(),
+                &columns,
+                Gazetteer::embedded(),
+            )
+            .map_err(|error| error.to_string())
+        }
+        LayerFormat::GeoJson | LayerFormat::Kml => {
+            humdex_geo::read_layer(&body, format, &columns, Gazetteer::embedded())
+                .map_err(|error| error.to_string())
+        }
     })
     .await
     .map_err(|_| ApiError::Internal)?
-    .map_err(|error| ApiError::invalid("body", error.to_string()))?;
+    .map_err(|reason| ApiError::invalid("body", reason))?;
     let unplaced: Vec<UnplacedJson> = read
         .unplaced
         .into_iter()
@@ -897,7 +927,7 @@ async fn create_layer(
                 description: query.description.unwrap_or_default(),
                 public: query.public,
                 label,
-                source: format_name(format).to_owned(),
+                source: format.as_str().to_owned(),
                 features,
             },
             state.now(),
@@ -911,15 +941,6 @@ async fn create_layer(
             unplaced,
         }),
     ))
-}
-
-fn format_name(format: LayerFormat) -> &'static str {
-    match format {
-        LayerFormat::Csv => "csv",
-        LayerFormat::Xlsx => "xlsx",
-        LayerFormat::GeoJson => "geojson",
-        LayerFormat::Kml => "kml",
-    }
 }
 
 /// The layers the caller may see.
@@ -1166,7 +1187,9 @@ async fn track(
             },
         })
     }));
-    Ok(Json(json!({"type": "FeatureCollection", "features": features})))
+    Ok(Json(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
 }
 
 pub(crate) fn routes(max_layer_bytes: usize) -> OpenApiRouter<AppState> {

@@ -49,28 +49,6 @@ pub struct LegendEntry {
     pub count: usize,
 }
 
-/// The highlight colour (RGB) of an entity type, light enough for black text on it; the web UI
-/// and the terminal use the same palette.
-pub fn colour(kind: EntityKind) -> [u8; 3] {
-    match kind {
-        EntityKind::Person => [0xff, 0xd6, 0xa5],
-        EntityKind::Organization => [0xca, 0xff, 0xbf],
-        EntityKind::Location => [0x9b, 0xf6, 0xff],
-        EntityKind::Nationality => [0xbd, 0xb2, 0xff],
-        EntityKind::Phone => [0xff, 0xad, 0xad],
-        EntityKind::Email => [0xff, 0xc6, 0xff],
-        EntityKind::Url => [0xa0, 0xc4, 0xff],
-        EntityKind::Coordinates => [0xb5, 0xea, 0xd7],
-        EntityKind::Money => [0xfd, 0xff, 0xb6],
-        EntityKind::Date => [0xe2, 0xe2, 0xe2],
-        EntityKind::Age => [0xff, 0x9a, 0xc8],
-        EntityKind::Crypto => [0xf1, 0xc0, 0xe8],
-        EntityKind::Handle => [0xcf, 0xba, 0xf0],
-        EntityKind::Plate => [0xe9, 0xc4, 0x6a],
-        EntityKind::Weapon => [0xff, 0x7b, 0x7b],
-    }
-}
-
 const INDICATOR: &str = "indicator";
 const INDICATOR_COLOUR: [u8; 3] = [0xd0, 0x00, 0x3c];
 
@@ -138,7 +116,7 @@ pub fn legend(marks: &[Mark]) -> Vec<LegendEntry> {
     let entities = EntityKind::ALL.into_iter().map(|kind| LegendEntry {
         name: kind.as_str(),
         class: format!("ent-{kind}"),
-        colour: hex(colour(kind)),
+        colour: hex(kind.colour()),
         count: count(Some(kind)),
     });
     let indicators = std::iter::once(LegendEntry {
@@ -157,7 +135,7 @@ pub fn legend(marks: &[Mark]) -> Vec<LegendEntry> {
 pub fn stylesheet() -> String {
     let mut css = String::from("mark.ent{color:#111;border-radius:3px;padding:0 2px}\n");
     for kind in EntityKind::ALL {
-        let _ = writeln!(css, "mark.ent-{kind}{{background:{}}}", hex(colour(kind)));
+        let _ = writeln!(css, "mark.ent-{kind}{{background:{}}}", hex(kind.colour()));
     }
     let _ = writeln!(
         css,

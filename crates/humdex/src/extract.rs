@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Args;
-use humdex_text::highlight::colour;
 use humdex_text::indicators::Lexicon;
 use humdex_text::{Analysis, Analyzer, Context};
 
@@ -117,7 +116,7 @@ fn print_coloured(
         write!(out, "{}", printable(before))?;
         let written = printable(text.get(entity.bytes.clone()).unwrap_or_default());
         if colours {
-            let [r, g, b] = colour(entity.kind);
+            let [r, g, b] = entity.kind.colour();
             write!(
                 out,
                 "\x1b[48;2;{r};{g};{b}m\x1b[38;2;17;17;17m{written}\x1b[0m"

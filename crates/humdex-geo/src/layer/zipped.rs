@@ -1,5 +1,6 @@
-//! Zip archives (XLSX workbooks, KMZ), checked before anything is expanded: an archive may hold only so many members
-//! and declare only so much content, and a member's expansion is capped whatever its header says.
+//! Zip archives: told apart (an XLSX workbook or KMZ), and KMZ checked before anything is expanded: an archive may
+//! hold only so many members and declare only so much content, and a member's expansion is capped whatever its header
+//! says.
 
 use std::io::{Cursor, Read};
 
@@ -8,11 +9,11 @@ use zip::ZipArchive;
 use super::LayerFormat;
 use crate::error::{Error, Result};
 
-/// Far more members than a workbook or KMZ has; millions of them are an attack on memory.
+/// Far more members than a KMZ has; millions of them are an attack on memory.
 const MAX_MEMBERS: usize = 10_000;
-/// What all members together may expand to: a workbook of a million rows fits.
+/// What all members together may expand to: far more than any KMZ an analyst makes.
 const MAX_EXPANDED_BYTES: u64 = 1 << 30;
-/// Office XML and KML compress 10–100:1; a large member claiming much more is a bomb.
+/// KML compresses 10–100:1; a large member claiming much more is a bomb.
 const MAX_RATIO: u64 = 250;
 /// Small members may compress extremely well (a run of spaces) without threatening anything.
 const RATIO_FROM_BYTES: u64 = 1 << 20;
@@ -31,8 +32,9 @@ fn is_kml(name: &[u8]) -> bool {
     name.to_ascii_lowercase().ends_with(b".kml")
 }
 
-/// Opens the archive after checking its directory: member count, declared size, compression ratios.
-pub(super) fn open(bytes: &[u8], format: LayerFormat) -> Result<ZipArchive<Cursor<&[u8]>>> {
+/// Opens a KMZ archive after checking its directory: member count, declared size, compression ratios.
+fn open(bytes: &[u8]) -> Result<ZipArchive<Cursor<&[u8]>>> {
+    let format = LayerFormat::Kml;
     let malformed = |error: zip::result::ZipError| Error::Malformed {
         format,
         reason: error.to_string(),
@@ -68,7 +70,7 @@ pub(super) fn open(bytes: &[u8], format: LayerFormat) -> Result<ZipArchive<Curso
 /// The KML document of a KMZ: `doc.kml` where there is one, else its first `.kml` member.
 pub(super) fn kml_of_kmz(bytes: &[u8]) -> Result<Vec<u8>> {
     let format = LayerFormat::Kml;
-    let mut zip = open(bytes, format)?;
+    let mut zip = open(bytes)?;
     let name = zip
         .index_for_name("doc.kml")
         .or_else(|| zip.file_names_raw().position(is_kml))

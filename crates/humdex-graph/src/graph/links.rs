@@ -51,12 +51,12 @@ pub(super) struct Link {
 }
 
 impl Link {
-    pub(super) fn visible(&self, visibility: &Visibility) -> bool {
+    fn visible(&self, visibility: &Visibility) -> bool {
         visibility.sees_everything() || self.evidence.iter().any(|item| item.visible(visibility))
     }
 
     /// How many records the caller may see support the link (0: the link is hidden).
-    pub(super) fn weight(&self, visibility: &Visibility) -> u32 {
+    fn weight(&self, visibility: &Visibility) -> u32 {
         match self.evidence.as_slice() {
             [only] if only.visible(visibility) => {
                 if only.other_record == NO_RECORD || only.other_record == only.record {
@@ -67,7 +67,12 @@ impl Link {
             }
             [_] => 0,
             _ => {
-                let mut records = self.visible_records(visibility);
+                let mut records: SmallVec<[u32; 8]> = self
+                    .evidence
+                    .iter()
+                    .filter(|item| item.visible(visibility))
+                    .flat_map(Evidence::records)
+                    .collect();
                 records.sort_unstable();
                 records.dedup();
                 u32::try_from(records.len()).unwrap_or(u32::MAX)
@@ -75,20 +80,53 @@ impl Link {
         }
     }
 
-    /// The record slots of the visible evidence, with repeats.
-    pub(super) fn visible_records(&self, visibility: &Visibility) -> SmallVec<[u32; 8]> {
-        self.evidence
+    /// What every caller may be told without reading the link: see [`Neighbour`].
+    fn hints(&self) -> u32 {
+        let seen_by_all = self
+            .evidence
             .iter()
-            .filter(|item| item.visible(visibility))
-            .flat_map(Evidence::records)
-            .collect()
+            .any(|item| item.needs == [Need::PUBLIC, Need::PUBLIC]);
+        let weight_one = matches!(self.evidence.as_slice(),
+            [only] if only.other_record == NO_RECORD || only.other_record == only.record);
+        (if seen_by_all {
+            Neighbour::SEEN_BY_ALL
+        } else {
+            0
+        }) | (if weight_one { Neighbour::WEIGHT_ONE } else { 0 })
     }
 }
 
-/// A node's neighbours, each with the link to it.
+/// An entry of a node's adjacency: a neighbour and the link to it, whose two top bits say what
+/// the link's evidence gives every caller, so that walks through public links never read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Neighbour {
+    pub(super) node: u32,
+    tagged: u32,
+}
+
+impl Neighbour {
+    /// Some piece of evidence needs no label: every caller sees the link.
+    const SEEN_BY_ALL: u32 = 1 << 31;
+    /// One piece of evidence, on one record: whoever sees the link sees weight 1.
+    const WEIGHT_ONE: u32 = 1 << 30;
+    /// The link's slot. Slots stop at 2³⁰ (a billion links, tens of gigabytes).
+    const SLOT: u32 = Self::WEIGHT_ONE - 1;
+
+    pub(super) fn link(self) -> u32 {
+        self.tagged & Self::SLOT
+    }
+}
+
+/// Neighbours kept inside a node's adjacency before it spills to the heap: a walk that scans
+/// thousands of small nodes then reads one cache line for each.
+const INLINE_NEIGHBOURS: usize = 6;
+
+/// A node's neighbours, each with the link to it: one cache line, holding the list itself when
+/// short (as most are).
 #[derive(Debug, Default)]
+#[repr(align(64))]
 pub(super) struct Adjacency {
-    pub(super) list: Vec<(u32, u32)>,
+    pub(super) list: SmallVec<[Neighbour; INLINE_NEIGHBOURS]>,
     /// Neighbour → position in `list`, for hubs only.
     index: Option<Box<FxHashMap<u32, u32>>>,
 }
@@ -98,14 +136,17 @@ impl Adjacency {
         self.list.len()
     }
 
-    /// The link to `neighbour`, if any: a hash lookup for a hub, a scan of a short list otherwise.
-    pub(super) fn link_to(&self, neighbour: u32) -> Option<u32> {
+    /// The entry for `neighbour`, if linked: a hash lookup for a hub, a scan of a short list
+    /// otherwise.
+    pub(super) fn to(&self, neighbour: u32) -> Option<Neighbour> {
+        self.position(neighbour)
+            .and_then(|position| self.list.get(position).copied())
+    }
+
+    fn position(&self, neighbour: u32) -> Option<usize> {
         match &self.index {
-            Some(index) => {
-                let position = *index.get(&neighbour)?;
-                self.list.get(position as usize).map(|&(_, link)| link)
-            }
-            None => self.list.iter().find(|&&(other, _)| other == neighbour).map(|&(_, link)| link),
+            Some(index) => index.get(&neighbour).map(|&position| position as usize),
+            None => self.list.iter().position(|entry| entry.node == neighbour),
         }
     }
 
@@ -114,19 +155,19 @@ impl Adjacency {
         self.index.is_some()
     }
 
-    fn push(&mut self, neighbour: u32, link: u32) {
+    fn push(&mut self, entry: Neighbour) {
         let position = u32::try_from(self.list.len()).unwrap_or(u32::MAX);
-        self.list.push((neighbour, link));
+        self.list.push(entry);
         match &mut self.index {
             Some(index) => {
-                index.insert(neighbour, position);
+                index.insert(entry.node, position);
             }
             None if self.list.len() > HUB_DEGREE => {
                 self.index = Some(Box::new(
                     self.list
                         .iter()
                         .zip(0..)
-                        .map(|(&(other, _), position)| (other, position))
+                        .map(|(entry, position)| (entry.node, position))
                         .collect(),
                 ));
             }
@@ -134,30 +175,42 @@ impl Adjacency {
         }
     }
 
-    fn remove(&mut self, neighbour: u32) {
-        let position = match &mut self.index {
-            Some(index) => index.remove(&neighbour).map(|position| position as usize),
-            None => self.list.iter().position(|&(other, _)| other == neighbour),
-        };
-        let Some(position) = position else { return };
-        self.list.swap_remove(position);
-        if let (Some(index), Some(&(moved, _))) = (&mut self.index, self.list.get(position)) {
-            index.insert(moved, u32::try_from(position).unwrap_or(u32::MAX));
-        }
-        // Hysteresis: a hub that shrinks far below the threshold drops its index.
-        if self.list.len() < HUB_DEGREE / 2 {
-            self.index = None;
-        }
-        if self.list.is_empty() {
-            self.list = Vec::new();
+    fn retag(&mut self, neighbour: u32, tagged: u32) {
+        if let Some(position) = self.position(neighbour)
+            && let Some(entry) = self.list.get_mut(position)
+        {
+            entry.tagged = tagged;
         }
     }
 
-    pub(super) fn heap_bytes(&self) -> usize {
-        self.list.capacity() * size_of::<(u32, u32)>()
-            + self.index.as_ref().map_or(0, |index| {
-                size_of::<FxHashMap<u32, u32>>() + index.capacity() * (size_of::<(u32, u32)>() + 1)
-            })
+    fn remove(&mut self, neighbour: u32) {
+        let position = match &mut self.index {
+            Some(index) => index.remove(&neighbour).map(|position| position as usize),
+            None => self.list.iter().position(|entry| entry.node == neighbour),
+        };
+        let Some(position) = position else { return };
+        self.list.swap_remove(position);
+        if let (Some(index), Some(moved)) = (&mut self.index, self.list.get(position)) {
+            index.insert(moved.node, u32::try_from(position).unwrap_or(u32::MAX));
+        }
+        // Hysteresis: a hub that shrinks far below the threshold drops its index, a list far
+        // below what fits inline moves back in.
+        if self.list.len() < HUB_DEGREE / 2 {
+            self.index = None;
+        }
+        if self.list.spilled() && self.list.len() <= INLINE_NEIGHBOURS / 2 {
+            self.list.shrink_to_fit();
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        (if self.list.spilled() {
+            self.list.capacity() * size_of::<Neighbour>()
+        } else {
+            0
+        }) + self.index.as_ref().map_or(0, |index| {
+            size_of::<FxHashMap<u32, u32>>() + index.capacity() * (size_of::<(u32, u32)>() + 1)
+        })
     }
 }
 
@@ -167,6 +220,9 @@ pub(super) struct Links {
     slab: Vec<Link>,
     free: Vec<u32>,
     adjacency: Vec<Adjacency>,
+    /// A bit per node slot: whether its adjacency is indexed (a hub). Kept apart so that a scan
+    /// can tell hubs among thousands of neighbours from an eighth of a megabyte per million nodes.
+    hubs: Vec<u64>,
     /// Links in use.
     pub(super) live: usize,
     /// Pieces of evidence over all links.
@@ -178,10 +234,51 @@ impl Links {
         self.slab.get(link as usize)
     }
 
+    /// Whether the caller sees the link of an adjacency entry.
+    pub(super) fn visible(&self, visibility: &Visibility, entry: Neighbour) -> bool {
+        entry.tagged & Neighbour::SEEN_BY_ALL != 0
+            || visibility.sees_everything()
+            || self
+                .get(entry.link())
+                .is_some_and(|link| link.visible(visibility))
+    }
+
+    /// How many records the caller may see support the link of an adjacency entry (0: hidden).
+    pub(super) fn weight(&self, visibility: &Visibility, entry: Neighbour) -> u32 {
+        const SIMPLE: u32 = Neighbour::SEEN_BY_ALL | Neighbour::WEIGHT_ONE;
+        if entry.tagged & SIMPLE == SIMPLE {
+            return 1;
+        }
+        self.get(entry.link())
+            .map_or(0, |link| link.weight(visibility))
+    }
+
     /// Makes room for nodes up to slot `nodes - 1`.
     pub(super) fn reserve_nodes(&mut self, nodes: usize) {
         if self.adjacency.len() < nodes {
             self.adjacency.resize_with(nodes, Adjacency::default);
+            self.hubs.resize(nodes.div_ceil(64), 0);
+        }
+    }
+
+    /// Whether a node's neighbours are indexed: see [`Adjacency::to`].
+    pub(super) fn is_hub(&self, node: u32) -> bool {
+        self.hubs
+            .get(node as usize / 64)
+            .is_some_and(|word| word & (1 << (node % 64)) != 0)
+    }
+
+    fn note_hub(&mut self, node: u32) {
+        let indexed = self
+            .adjacency
+            .get(node as usize)
+            .is_some_and(Adjacency::is_indexed);
+        if let Some(word) = self.hubs.get_mut(node as usize / 64) {
+            if indexed {
+                *word |= 1 << (node % 64);
+            } else {
+                *word &= !(1 << (node % 64));
+            }
         }
     }
 
@@ -190,16 +287,18 @@ impl Links {
     }
 
     /// The neighbours of `node`, each with the link to it.
-    pub(super) fn neighbours(&self, node: u32) -> &[(u32, u32)] {
-        self.adjacency.get(node as usize).map_or(&[], |adjacency| adjacency.list.as_slice())
+    pub(super) fn neighbours(&self, node: u32) -> &[Neighbour] {
+        self.adjacency
+            .get(node as usize)
+            .map_or(&[], |adjacency| adjacency.list.as_slice())
     }
 
     /// The link between two nodes, looked up from whichever end makes it cheaper.
     pub(super) fn between(&self, a: u32, b: u32) -> Option<u32> {
         let (a_side, b_side) = (self.adjacency(a)?, self.adjacency(b)?);
-        let from_a =
-            a_side.is_indexed() || (!b_side.is_indexed() && a_side.len() <= b_side.len());
-        if from_a { a_side.link_to(b) } else { b_side.link_to(a) }
+        let from_a = a_side.is_indexed() || (!b_side.is_indexed() && a_side.len() <= b_side.len());
+        let entry = if from_a { a_side.to(b) } else { b_side.to(a) };
+        entry.map(Neighbour::link)
     }
 
     /// Adds or removes one piece of evidence of the link between `a` and `b`.
@@ -219,33 +318,42 @@ impl Links {
             evidence.needs.reverse();
             (b, a)
         };
-        self.evidence += 1;
-        if let Some(link) = self.between(low, high).and_then(|link| self.slab.get_mut(link as usize)) {
-            link.evidence.push(evidence);
+        if let Some(slot) = self.between(low, high) {
+            if let Some(link) = self.slab.get_mut(slot as usize) {
+                link.evidence.push(evidence);
+                self.evidence += 1;
+                self.retag((low, high), slot);
+            }
             return;
         }
         let fresh = Link {
             evidence: SmallVec::from_buf([evidence]),
         };
-        let link = match self.free.pop() {
+        let tagged = fresh.hints();
+        let slot = match self.free.pop() {
             Some(slot) => {
                 if let Some(place) = self.slab.get_mut(slot as usize) {
                     *place = fresh;
                 }
                 slot
             }
-            None => {
+            None if self.slab.len() <= Neighbour::SLOT as usize => {
                 self.slab.push(fresh);
-                u32::try_from(self.slab.len() - 1).unwrap_or(u32::MAX)
+                u32::try_from(self.slab.len() - 1).unwrap_or(Neighbour::SLOT)
             }
+            None => return,
         };
         self.live += 1;
+        self.evidence += 1;
         self.reserve_nodes(high as usize + 1);
-        if let Some(list) = self.adjacency.get_mut(low as usize) {
-            list.push(high, link);
-        }
-        if let Some(list) = self.adjacency.get_mut(high as usize) {
-            list.push(low, link);
+        for (node, neighbour) in [(low, high), (high, low)] {
+            if let Some(list) = self.adjacency.get_mut(node as usize) {
+                list.push(Neighbour {
+                    node: neighbour,
+                    tagged: slot | tagged,
+                });
+            }
+            self.note_hub(node);
         }
     }
 
@@ -258,22 +366,40 @@ impl Links {
             evidence.needs.reverse();
             (b, a)
         };
-        let Some(slot) = self.between(low, high) else { return };
-        let Some(link) = self.slab.get_mut(slot as usize) else { return };
+        let Some(slot) = self.between(low, high) else {
+            return;
+        };
+        let Some(link) = self.slab.get_mut(slot as usize) else {
+            return;
+        };
         let Some(position) = link.evidence.iter().position(|item| *item == evidence) else {
             return;
         };
         link.evidence.swap_remove(position);
         self.evidence -= 1;
-        if link.evidence.is_empty() {
-            *link = Link::default();
-            self.free.push(slot);
-            self.live -= 1;
-            if let Some(list) = self.adjacency.get_mut(low as usize) {
-                list.remove(high);
+        if !link.evidence.is_empty() {
+            self.retag((low, high), slot);
+            return;
+        }
+        *link = Link::default();
+        self.free.push(slot);
+        self.live -= 1;
+        for (node, neighbour) in [(low, high), (high, low)] {
+            if let Some(list) = self.adjacency.get_mut(node as usize) {
+                list.remove(neighbour);
             }
-            if let Some(list) = self.adjacency.get_mut(high as usize) {
-                list.remove(low);
+            self.note_hub(node);
+        }
+    }
+
+    /// Refreshes the hints of a link whose evidence changed, at both ends.
+    fn retag(&mut self, (low, high): (u32, u32), slot: u32) {
+        let Some(tagged) = self.slab.get(slot as usize).map(|link| slot | link.hints()) else {
+            return;
+        };
+        for (node, neighbour) in [(low, high), (high, low)] {
+            if let Some(list) = self.adjacency.get_mut(node as usize) {
+                list.retag(neighbour, tagged);
             }
         }
     }
@@ -290,6 +416,7 @@ impl Links {
             + spilled
             + self.free.capacity() * size_of::<u32>()
             + self.adjacency.capacity() * size_of::<Adjacency>()
+            + self.hubs.capacity() * size_of::<u64>()
             + adjacency
     }
 }

@@ -6,9 +6,10 @@ use std::cmp::Reverse;
 use humdex_model::RecordId;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+use smallvec::SmallVec;
 
 use super::marks::Marks;
-use super::{EntitySummary, Graph, dense};
+use super::{EntitySummary, Graph, Sight, dense};
 use crate::chart::{Chart, ChartEdge, ChartNode, LinkKind, NodeKind};
 use crate::label::Visibility;
 
@@ -42,10 +43,13 @@ struct Reached {
     weight: u32,
 }
 
-/// The nodes within some hops of the starts, and how many visible links join them.
+/// The nodes within some hops of the starts.
 struct Ball {
     reached: Vec<Reached>,
-    links: u64,
+    /// Visible links among them with an end short of the last ring.
+    inner_links: u64,
+    /// Where the last ring starts in `reached`.
+    last_ring: usize,
 }
 
 impl Graph {
@@ -57,7 +61,9 @@ impl Graph {
 
     /// The records the caller may see mention the entity's node, in id order.
     pub fn records_of(&self, visibility: &Visibility, entity: &str) -> Vec<RecordId> {
-        let Some(node) = self.visible_node_of(visibility, entity) else { return Vec::new() };
+        let Some(node) = self.visible_node_of(visibility, entity) else {
+            return Vec::new();
+        };
         let mut records: Vec<RecordId> = self
             .members_of(&node)
             .iter()
@@ -86,9 +92,11 @@ impl Graph {
     /// the caller may not see it.
     ///
     /// Nodes come start first, then by distance; within a ring by the weight of their links to
-    /// the ring before (the visible records supporting them), then by how many visible records
-    /// mention them, then by id. The chart holds every visible link among its nodes, and counts
-    /// the nodes of the neighbourhood the limit left out and the links that touch them.
+    /// the ring before (the visible records supporting them), then by id. (Ranking ties by how
+    /// many records mention each node would mean counting them for every node of a hub's
+    /// neighbourhood, not only for those shown.) The chart holds every visible link among its
+    /// nodes, and counts the nodes of the neighbourhood the limit left out and the links that
+    /// touch them.
     pub fn neighbourhood(
         &self,
         visibility: &Visibility,
@@ -144,7 +152,11 @@ impl Graph {
                     nodes: vec![self.chart_node(source, 0, records)],
                     ..Chart::default()
                 },
-                paths: if max_paths > 0 { vec![vec![0]] } else { Vec::new() },
+                paths: if max_paths > 0 {
+                    vec![vec![0]]
+                } else {
+                    Vec::new()
+                },
                 more: max_paths == 0,
             });
         }
@@ -159,7 +171,10 @@ impl Graph {
         // Bidirectional: each step grows whichever side has the smaller frontier by one whole
         // ring, until the sides touch. Every shortest path then crosses the last ring grown at a
         // node both sides reached (see `dag`).
-        while meeting.is_empty() && forward_layers.len() + backward_layers.len() - 2 < max_depth.min(MAX_PATH_DEPTH) as usize {
+        while meeting.is_empty()
+            && forward_layers.len() + backward_layers.len() - 2
+                < max_depth.min(MAX_PATH_DEPTH) as usize
+        {
             let forward_size = forward_layers.last().map_or(0, Vec::len);
             let backward_size = backward_layers.last().map_or(0, Vec::len);
             let (layers, marks, other) = if forward_size <= backward_size {
@@ -168,7 +183,14 @@ impl Graph {
                 (&mut backward_layers, &mut *backward, &*forward)
             };
             let depth = dense(layers.len());
-            let ring = self.grow(visibility, layers.last().map_or(&[], Vec::as_slice), depth, marks, other, &mut meeting);
+            let ring = self.grow(
+                visibility,
+                layers.last().map_or(&[], Vec::as_slice),
+                depth,
+                marks,
+                other,
+                &mut meeting,
+            );
             if ring.is_empty() {
                 break;
             }
@@ -197,17 +219,20 @@ impl Graph {
     /// The visible neighbours of an entity that are identifiers (phone, email, url, crypto wallet,
     /// handle, plate, photo), by id: what merge suggestions compare.
     pub fn identifiers(&self, visibility: &Visibility, entity: &str) -> Vec<String> {
-        let Some(node) = self.visible_node_of(visibility, entity) else { return Vec::new() };
+        let Some(node) = self.visible_node_of(visibility, entity) else {
+            return Vec::new();
+        };
         let mut ids: Vec<String> = self
             .links
             .neighbours(node)
             .iter()
-            .filter(|&&(neighbour, link)| {
-                self.face(neighbour).is_some_and(|(kind, _)| is_identifier(kind))
-                    && self.visible_node(visibility, neighbour)
-                    && self.visible_link(visibility, link)
+            .filter(|entry| {
+                self.face(entry.node)
+                    .is_some_and(|(kind, _)| is_identifier(kind))
+                    && self.visible_node(visibility, entry.node)
+                    && self.links.visible(visibility, **entry)
             })
-            .map(|&(neighbour, _)| self.entity_id(neighbour).to_owned())
+            .map(|entry| self.entity_id(entry.node).to_owned())
             .collect();
         ids.sort_unstable();
         ids
@@ -218,7 +243,9 @@ impl Graph {
         let mut nodes: Vec<EntitySummary> = (0..dense(self.entities.len()))
             .filter(|&slot| {
                 self.canonical(slot) == slot
-                    && self.face(slot).is_some_and(|(kind, _)| kinds.contains(&kind))
+                    && self
+                        .face(slot)
+                        .is_some_and(|(kind, _)| kinds.contains(&kind))
                     && self.visible_node(visibility, slot)
             })
             .map(|node| self.summary(visibility, node))
@@ -228,13 +255,14 @@ impl Graph {
     }
 
     fn visible_node(&self, visibility: &Visibility, node: u32) -> bool {
-        self.entities
-            .get(node as usize)
-            .is_some_and(|node| node.labels.iter().any(|&(label, _)| visibility.sees(label)))
-    }
-
-    fn visible_link(&self, visibility: &Visibility, link: u32) -> bool {
-        self.links.get(link).is_some_and(|link| link.visible(visibility))
+        match self.sight.get(node as usize) {
+            Some(Sight::AllPublic | Sight::SomePublic) => true,
+            Some(Sight::Labelled) => self
+                .entities
+                .get(node as usize)
+                .is_some_and(|node| node.labels.iter().any(|&(label, _)| visibility.sees(label))),
+            Some(Sight::Nobody) | None => false,
+        }
     }
 
     /// The node of an entity, if the caller may see it.
@@ -244,7 +272,11 @@ impl Graph {
     }
 
     /// The nodes of the mentions of a record the caller may see, with repeats.
-    fn visible_nodes_in(&self, visibility: &Visibility, record: RecordId) -> impl Iterator<Item = u32> {
+    fn visible_nodes_in(
+        &self,
+        visibility: &Visibility,
+        record: RecordId,
+    ) -> impl Iterator<Item = u32> {
         self.record_ids
             .get(&record)
             .and_then(|&slot| self.records.get(slot as usize))
@@ -260,7 +292,9 @@ impl Graph {
 
     /// The entities of a node.
     fn members_of<'a>(&'a self, node: &'a u32) -> &'a [u32] {
-        self.members.get(node).map_or(std::slice::from_ref(node), Vec::as_slice)
+        self.members
+            .get(node)
+            .map_or(std::slice::from_ref(node), Vec::as_slice)
     }
 
     /// A node's kind and name: its own entity's, or (should no input have named that one) the
@@ -277,16 +311,19 @@ impl Graph {
     fn visible_records(&self, visibility: &Visibility, node: u32) -> u32 {
         match self.members_of(&node) {
             [only] => {
-                // Mentions are sorted by record: count each record with a visible one once.
-                let mut count = 0;
-                let mut counted = None;
-                for &(record, label) in self.entities.get(*only as usize).map_or(&[][..], |entity| &entity.mentions) {
-                    if counted != Some(record) && visibility.sees(label) {
-                        count += 1;
-                        counted = Some(record);
-                    }
+                if visibility.sees_everything()
+                    || self.sight.get(*only as usize) == Some(&Sight::AllPublic)
+                {
+                    return self.ranks.get(*only as usize).map_or(0, |rank| rank.records);
                 }
-                count
+                self.entities.get(*only as usize).map_or(0, |entity| {
+                    entity
+                        .needs
+                        .iter()
+                        .filter(|&&(need, _)| visibility.meets(need))
+                        .map(|&(_, count)| count)
+                        .sum()
+                })
             }
             members => {
                 let mut records: Vec<u32> = members
@@ -310,7 +347,12 @@ impl Graph {
             .iter()
             .filter(|&&member| member != node)
             .filter_map(|&member| self.entities.get(member as usize))
-            .filter(|member| member.mentions.iter().any(|&(_, label)| visibility.sees(label)))
+            .filter(|member| {
+                member
+                    .mentions
+                    .iter()
+                    .any(|&(_, label)| visibility.sees(label))
+            })
             .map(|member| member.id.to_string())
             .collect();
         merged.sort_unstable();
@@ -341,35 +383,61 @@ impl Graph {
     }
 
     /// A chart edge for a visible link: its visible kinds, weight and evidence.
-    fn chart_edge(&self, visibility: &Visibility, source: u32, target: u32, link: u32) -> ChartEdge {
+    fn chart_edge(
+        &self,
+        visibility: &Visibility,
+        source: u32,
+        target: u32,
+        link: u32,
+    ) -> ChartEdge {
         let mut kinds = 0u16;
-        let mut records: Vec<RecordId> = Vec::new();
-        for evidence in self.links.get(link).into_iter().flat_map(|link| link.evidence.iter()) {
+        let mut records: SmallVec<[u32; 4]> = SmallVec::new();
+        for evidence in self
+            .links
+            .get(link)
+            .into_iter()
+            .flat_map(|link| link.evidence.iter())
+        {
             if evidence.visible(visibility) {
                 kinds |= 1 << kind_bit(evidence.kind);
-                records.extend(evidence.records().filter_map(|record| self.record_id(record)));
+                records.extend(evidence.records());
             }
         }
         records.sort_unstable();
         records.dedup();
-        let weight = dense(records.len());
-        records.truncate(Chart::EVIDENCE_SHOWN);
+        let mut evidence: Vec<RecordId> = records
+            .iter()
+            .filter_map(|&record| self.record_id(record))
+            .collect();
+        evidence.sort_unstable();
+        let weight = dense(evidence.len());
+        evidence.truncate(Chart::EVIDENCE_SHOWN);
+        let mut shown = Vec::with_capacity(kinds.count_ones() as usize);
+        shown.extend(
+            LinkKind::ALL
+                .into_iter()
+                .filter(|&kind| kinds & (1 << kind_bit(kind)) != 0),
+        );
         ChartEdge {
             source,
             target,
-            kinds: LinkKind::ALL.into_iter().filter(|&kind| kinds & (1 << kind_bit(kind)) != 0).collect(),
+            kinds: shown,
             weight,
-            evidence: records,
+            evidence,
         }
     }
 
     /// The chart of the nodes within `depth` hops of `starts`, paged.
-    fn chart_around(&self, visibility: &Visibility, starts: &[u32], depth: u32, limit: usize, offset: usize) -> Chart {
-        let nodes = self.entities.len();
-        let ball = {
-            let mut marks = self.marks.take(nodes);
-            self.ball(visibility, starts, depth, &mut marks)
-        };
+    fn chart_around(
+        &self,
+        visibility: &Visibility,
+        starts: &[u32],
+        depth: u32,
+        limit: usize,
+        offset: usize,
+    ) -> Chart {
+        let mut marks = self.marks.take(self.entities.len());
+        let ball = self.ball(visibility, starts, depth, &mut marks);
         let page = self.page(visibility, &ball.reached, offset, limit);
         let page_nodes: Vec<u32> = page.iter().map(|&(reached, _)| reached.node).collect();
         let mut chart = Chart {
@@ -377,17 +445,26 @@ impl Graph {
                 .iter()
                 .map(|&(reached, records)| self.chart_node(reached.node, reached.distance, records))
                 .collect(),
+            edges: self.edges_among(visibility, &page_nodes),
             ..Chart::default()
         };
-        chart.edges = self.edges_among(visibility, &page_nodes);
         chart.nodes_left_out = (ball.reached.len() - page.len()) as u64;
-        debug_assert!(ball.links >= chart.edges.len() as u64, "the ball counts every link of the page");
-        chart.edges_left_out = ball.links.saturating_sub(chart.edges.len() as u64);
+        // Only a partial page needs the links among the last ring, which the walk did not see.
+        if chart.nodes_left_out > 0 {
+            let outer = self.outer_links(visibility, &ball, &marks);
+            let all = ball.inner_links + outer;
+            debug_assert!(
+                all >= chart.edges.len() as u64,
+                "the ball counts every link of the page"
+            );
+            chart.edges_left_out = all.saturating_sub(chart.edges.len() as u64);
+        }
         chart
     }
 
-    /// Breadth-first over visible links to visible nodes, counting every visible link among the
-    /// nodes reached (so that what a page leaves out can be counted exactly).
+    /// Breadth-first over visible links to visible nodes, counting the visible links among the
+    /// nodes reached that have an end short of the last ring. `marks` end up holding each
+    /// reached node's position in the walk, and [`HIDDEN`] for nodes found hidden.
     fn ball(&self, visibility: &Visibility, starts: &[u32], depth: u32, marks: &mut Marks) -> Ball {
         let mut reached: Vec<Reached> = Vec::new();
         for &start in starts {
@@ -404,37 +481,43 @@ impl Graph {
         let mut ring = 0..reached.len();
         for distance in 0..depth {
             for position in ring.clone() {
-                let Some(&Reached { node, .. }) = reached.get(position) else { continue };
-                for &(neighbour, link) in self.links.neighbours(node) {
-                    match marks.get(neighbour) {
+                let Some(&Reached { node, .. }) = reached.get(position) else {
+                    continue;
+                };
+                for &entry in self.links.neighbours(node) {
+                    match marks.get(entry.node) {
                         Some(HIDDEN) => {}
                         Some(found) => {
-                            let Some(found) = reached.get_mut(found as usize) else { continue };
+                            let Some(found) = reached.get_mut(found as usize) else {
+                                continue;
+                            };
                             // Each link once: from its end nearer the starts, or its lower slot.
-                            if found.distance < distance || (found.distance == distance && neighbour < node) {
+                            if found.distance < distance
+                                || (found.distance == distance && entry.node < node)
+                            {
                                 continue;
                             }
                             if found.distance == distance + 1 {
-                                let weight = self.link_weight(visibility, link);
+                                let weight = self.links.weight(visibility, entry);
                                 if weight > 0 {
                                     links += 1;
                                     found.weight += weight;
                                 }
-                            } else if self.visible_link(visibility, link) {
+                            } else if self.links.visible(visibility, entry) {
                                 links += 1;
                             }
                         }
                         None => {
-                            if !self.visible_node(visibility, neighbour) {
-                                marks.set(neighbour, HIDDEN);
+                            if !self.visible_node(visibility, entry.node) {
+                                marks.set(entry.node, HIDDEN);
                                 continue;
                             }
-                            let weight = self.link_weight(visibility, link);
+                            let weight = self.links.weight(visibility, entry);
                             if weight > 0 {
                                 links += 1;
-                                marks.set(neighbour, dense(reached.len()));
+                                marks.set(entry.node, dense(reached.len()));
                                 reached.push(Reached {
-                                    node: neighbour,
+                                    node: entry.node,
                                     distance: distance + 1,
                                     weight,
                                 });
@@ -445,54 +528,82 @@ impl Graph {
             }
             ring = ring.end..reached.len();
         }
-        // Links between two nodes of the last ring: no scan above saw them.
-        let outer: Vec<u32> = reached.get(ring.clone()).unwrap_or(&[]).iter().map(|reached| reached.node).collect();
-        let first = ring.start;
+        Ball {
+            reached,
+            inner_links: links,
+            last_ring: ring.start,
+        }
+    }
+
+    /// The visible links between two nodes of the ball's last ring (`marks` as [`Graph::ball`]
+    /// left them).
+    fn outer_links(&self, visibility: &Visibility, ball: &Ball, marks: &Marks) -> u64 {
+        let first = ball.last_ring;
+        let outer: Vec<u32> = ball
+            .reached
+            .get(first..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|reached| reached.node)
+            .collect();
+        let mut links = 0;
         self.links_among(
             visibility,
             &outer,
             |node| match marks.get(node) {
-                Some(position) if position != HIDDEN && position as usize >= first => Some(position as usize - first),
+                Some(position) if position != HIDDEN && position as usize >= first => {
+                    Some(position as usize - first)
+                }
                 _ => None,
             },
             |_, _, _| links += 1,
         );
-        Ball { reached, links }
+        links
     }
 
-    fn link_weight(&self, visibility: &Visibility, link: u32) -> u32 {
-        self.links.get(link).map_or(0, |link| link.weight(visibility))
-    }
-
-    /// The reached nodes from `offset` to `offset + limit` in chart order, each with its visible
-    /// records. Only the nodes that can be on the page are ordered fully: a selection by distance
-    /// and weight finds them first, so a page of a huge neighbourhood costs little more than
-    /// the walk.
-    fn page(&self, visibility: &Visibility, reached: &[Reached], offset: usize, limit: usize) -> Vec<(Reached, u32)> {
+    /// The reached nodes from `offset` to `offset + limit` in chart order (distance, then weight
+    /// to the ring before, then id), each with its visible records. Only the nodes on the page
+    /// are sorted, after a selection finds them, and only they are counted records for: a page of
+    /// a huge neighbourhood costs little more than the walk.
+    fn page(
+        &self,
+        visibility: &Visibility,
+        reached: &[Reached],
+        offset: usize,
+        limit: usize,
+    ) -> Vec<(Reached, u32)> {
         let wanted = offset.saturating_add(limit).min(reached.len());
         if wanted == 0 {
             return Vec::new();
         }
-        let coarse = |reached: &Reached| (reached.distance, Reverse(reached.weight));
-        let mut candidates: Vec<Reached> = reached.to_vec();
-        if wanted < candidates.len() {
-            let (_, &mut boundary, _) = candidates.select_nth_unstable_by_key(wanted - 1, coarse);
-            let boundary = coarse(&boundary);
-            candidates.retain(|reached| coarse(reached) <= boundary);
-        }
-        let mut keyed: Vec<(Reached, u32)> = candidates
-            .into_iter()
-            .map(|reached| (reached, self.visible_records(visibility, reached.node)))
+        // Ids compare by their first eight bytes as a number, and in full only on a tie: ranking
+        // reads no id but the few that share a prefix.
+        let mut ranked: Vec<(Reached, u64)> = reached
+            .iter()
+            .map(|&reached| {
+                (
+                    reached,
+                    self.ranks
+                        .get(reached.node as usize)
+                        .map_or(0, |rank| rank.id_prefix),
+                )
+            })
             .collect();
-        keyed.sort_unstable_by(|(a, a_records), (b, b_records)| {
-            coarse(a)
-                .cmp(&coarse(b))
-                .then(b_records.cmp(a_records))
+        let order = |(a, a_prefix): &(Reached, u64), (b, b_prefix): &(Reached, u64)| {
+            (a.distance, Reverse(a.weight), a_prefix)
+                .cmp(&(b.distance, Reverse(b.weight), b_prefix))
                 .then_with(|| self.entity_id(a.node).cmp(self.entity_id(b.node)))
-        });
-        keyed.truncate(wanted);
-        keyed.drain(..offset.min(keyed.len()));
-        keyed
+        };
+        if wanted < ranked.len() {
+            ranked.select_nth_unstable_by(wanted - 1, order);
+            ranked.truncate(wanted);
+        }
+        ranked.sort_unstable_by(order);
+        ranked
+            .into_iter()
+            .skip(offset)
+            .map(|(reached, _)| (reached, self.visible_records(visibility, reached.node)))
+            .collect()
     }
 
     /// The chart edges among `nodes` (indices into it), by source and target.
@@ -501,23 +612,26 @@ impl Graph {
         for (index, &node) in nodes.iter().enumerate() {
             marks.set(node, dense(index));
         }
-        let mut found = Vec::new();
+        let mut edges = Vec::new();
         self.links_among(
             visibility,
             nodes,
             |node| marks.get(node).map(|index| index as usize),
-            |source, target, link| found.push((source, target, link)),
+            |a, b, link| {
+                edges.push(self.chart_edge(visibility, dense(a.min(b)), dense(a.max(b)), link))
+            },
         );
-        found.sort_unstable();
-        found
-            .into_iter()
-            .map(|(source, target, link)| self.chart_edge(visibility, dense(source), dense(target), link))
-            .collect()
+        edges.sort_unstable_by_key(|edge| (edge.source, edge.target));
+        edges
     }
 
     /// Calls `each(i, j, link)` once for every visible link between `members[i]` and
-    /// `members[j]`, `i < j`; `index_of` tells a node's index in `members`. A hub's links are
-    /// looked up by its index of neighbours when that is cheaper than scanning all of them.
+    /// `members[j]`; `index_of` tells a node's index in `members`.
+    ///
+    /// A hub is never scanned for the many small nodes around it: a link between a hub and a
+    /// small node is reported by the small node, which scans its short list. Links between hubs
+    /// are reported by the one with fewer neighbours, which looks the other up in its index when
+    /// that is cheaper than a scan.
     fn links_among(
         &self,
         visibility: &Visibility,
@@ -525,25 +639,63 @@ impl Graph {
         index_of: impl Fn(u32) -> Option<usize>,
         mut each: impl FnMut(usize, usize, u32),
     ) {
-        for (index, &node) in members.iter().enumerate() {
-            let Some(adjacency) = self.links.adjacency(node) else { continue };
-            let later = members.len() - index - 1;
+        let mut hubs: Vec<(usize, usize)> = members
+            .iter()
+            .enumerate()
+            .filter(|&(_, &node)| self.links.is_hub(node))
+            .map(|(index, &node)| (self.links.neighbours(node).len(), index))
+            .collect();
+        hubs.sort_unstable();
+        // Scanned in slot order: neighbouring slots share memory pages, which a walk's order
+        // would visit at random.
+        let mut in_slot_order: Vec<(u32, usize)> = members.iter().copied().zip(0..).collect();
+        in_slot_order.sort_unstable();
+        for (node, index) in in_slot_order {
+            if self.links.is_hub(node) {
+                continue;
+            }
+            for &entry in self.links.neighbours(node) {
+                if let Some(other) = index_of(entry.node)
+                    && (other > index || self.links.is_hub(entry.node))
+                    && self.links.visible(visibility, entry)
+                {
+                    each(index, other, entry.link());
+                }
+            }
+        }
+        if hubs.is_empty() {
+            return;
+        }
+        let mut hub_rank: FxHashMap<usize, usize> = FxHashMap::default();
+        for (rank, &(_, index)) in hubs.iter().enumerate() {
+            hub_rank.insert(index, rank);
+        }
+        for (rank, &(degree, index)) in hubs.iter().enumerate() {
+            let Some(adjacency) = members
+                .get(index)
+                .and_then(|&node| self.links.adjacency(node))
+            else {
+                continue;
+            };
+            let larger = hubs.get(rank + 1..).unwrap_or(&[]);
             // A hash lookup costs a few list entries' worth of scanning.
-            if adjacency.is_indexed() && later.saturating_mul(4) < adjacency.len() {
-                for (other, &neighbour) in members.iter().enumerate().skip(index + 1) {
-                    if let Some(link) = adjacency.link_to(neighbour)
-                        && self.visible_link(visibility, link)
+            if larger.len().saturating_mul(4) < degree {
+                for &(_, other) in larger {
+                    if let Some(entry) = members.get(other).and_then(|&node| adjacency.to(node))
+                        && self.links.visible(visibility, entry)
                     {
-                        each(index, other, link);
+                        each(index, other, entry.link());
                     }
                 }
             } else {
-                for &(neighbour, link) in &adjacency.list {
-                    if let Some(other) = index_of(neighbour)
-                        && other > index
-                        && self.visible_link(visibility, link)
+                for &entry in &adjacency.list {
+                    if let Some(other) = index_of(entry.node)
+                        && hub_rank
+                            .get(&other)
+                            .is_some_and(|&other_rank| other_rank > rank)
+                        && self.links.visible(visibility, entry)
                     {
-                        each(index, other, link);
+                        each(index, other, entry.link());
                     }
                 }
             }
@@ -562,8 +714,9 @@ impl Graph {
     ) -> Vec<u32> {
         let mut next = Vec::new();
         for &node in ring {
-            for &(neighbour, link) in self.links.neighbours(node) {
-                if marks.get(neighbour).is_some() || !self.visible_link(visibility, link) {
+            for &entry in self.links.neighbours(node) {
+                let neighbour = entry.node;
+                if marks.get(neighbour).is_some() || !self.links.visible(visibility, entry) {
                     continue;
                 }
                 if !self.visible_node(visibility, neighbour) {
@@ -572,7 +725,10 @@ impl Graph {
                 }
                 marks.set(neighbour, depth);
                 next.push(neighbour);
-                if other.get(neighbour).is_some_and(|distance| distance != HIDDEN) {
+                if other
+                    .get(neighbour)
+                    .is_some_and(|distance| distance != HIDDEN)
+                {
                     meeting.push(neighbour);
                 }
             }
@@ -584,14 +740,25 @@ impl Graph {
     /// node's distance from the source. Both sides grew whole rings and first touched in the last
     /// one grown, so every shortest path crosses it at a meeting node; the path's two halves are
     /// found walking each side's rings back from the meetings.
-    fn dag(&self, visibility: &Visibility, meeting: &[u32], forward: &Marks, backward: &Marks, length: u32) -> Dag {
+    fn dag(
+        &self,
+        visibility: &Visibility,
+        meeting: &[u32],
+        forward: &Marks,
+        backward: &Marks,
+        length: u32,
+    ) -> Dag {
         let mut dag = Dag::default();
         let mut meeting = meeting.to_vec();
         meeting.sort_unstable();
         meeting.dedup();
         for (side, marks) in [(Side::Forward, forward), (Side::Backward, backward)] {
             let mut ring = meeting.clone();
-            while let Some(distance) = ring.first().and_then(|&node| marks.get(node)).filter(|&distance| distance > 0 && distance != HIDDEN) {
+            while let Some(distance) = ring
+                .first()
+                .and_then(|&node| marks.get(node))
+                .filter(|&distance| distance > 0 && distance != HIDDEN)
+            {
                 let mut previous = Vec::new();
                 for &node in &ring {
                     let from_source = match side {
@@ -599,12 +766,14 @@ impl Graph {
                         Side::Backward => length - distance,
                     };
                     dag.distance.insert(node, from_source);
-                    for &(neighbour, link) in self.links.neighbours(node) {
-                        if marks.get(neighbour) == Some(distance - 1) && self.visible_link(visibility, link) {
-                            previous.push(neighbour);
+                    for &entry in self.links.neighbours(node) {
+                        if marks.get(entry.node) == Some(distance - 1)
+                            && self.links.visible(visibility, entry)
+                        {
+                            previous.push(entry.node);
                             dag.links.push(match side {
-                                Side::Forward => (neighbour, node),
-                                Side::Backward => (node, neighbour),
+                                Side::Forward => (entry.node, node),
+                                Side::Backward => (node, entry.node),
                             });
                         }
                     }
@@ -614,7 +783,8 @@ impl Graph {
                 ring = previous;
             }
             for &node in &ring {
-                dag.distance.insert(node, if side == Side::Forward { 0 } else { length });
+                dag.distance
+                    .insert(node, if side == Side::Forward { 0 } else { length });
             }
         }
         dag.links.sort_unstable();
@@ -623,7 +793,14 @@ impl Graph {
     }
 
     /// Lists up to `max_paths` paths of the DAG and charts the nodes on them.
-    fn paths_chart(&self, visibility: &Visibility, dag: &Dag, source: u32, target: u32, max_paths: usize) -> Paths {
+    fn paths_chart(
+        &self,
+        visibility: &Visibility,
+        dag: &Dag,
+        source: u32,
+        target: u32,
+        max_paths: usize,
+    ) -> Paths {
         let mut children: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for &(parent, child) in &dag.links {
             children.entry(parent).or_default().push(child);
@@ -632,7 +809,11 @@ impl Graph {
             list.sort_unstable_by(|&a, &b| self.entity_id(a).cmp(self.entity_id(b)));
         }
         // Paths through each node, counted from the source in order of distance.
-        let mut by_distance: Vec<(u32, u32)> = dag.distance.iter().map(|(&node, &distance)| (distance, node)).collect();
+        let mut by_distance: Vec<(u32, u32)> = dag
+            .distance
+            .iter()
+            .map(|(&node, &distance)| (distance, node))
+            .collect();
         by_distance.sort_unstable();
         let mut count: FxHashMap<u32, u64> = FxHashMap::default();
         count.insert(source, 1);
@@ -675,13 +856,25 @@ impl Graph {
         on_paths.dedup();
         let distance_of = |node: u32| dag.distance.get(&node).copied().unwrap_or(0);
         on_paths.sort_unstable_by(|&a, &b| {
-            distance_of(a).cmp(&distance_of(b)).then_with(|| self.entity_id(a).cmp(self.entity_id(b)))
+            distance_of(a)
+                .cmp(&distance_of(b))
+                .then_with(|| self.entity_id(a).cmp(self.entity_id(b)))
         });
-        let index: FxHashMap<u32, u32> = on_paths.iter().zip(0..).map(|(&node, index)| (node, index)).collect();
+        let index: FxHashMap<u32, u32> = on_paths
+            .iter()
+            .zip(0..)
+            .map(|(&node, index)| (node, index))
+            .collect();
         let mut chart = Chart {
             nodes: on_paths
                 .iter()
-                .map(|&node| self.chart_node(node, distance_of(node), self.visible_records(visibility, node)))
+                .map(|&node| {
+                    self.chart_node(
+                        node,
+                        distance_of(node),
+                        self.visible_records(visibility, node),
+                    )
+                })
                 .collect(),
             ..Chart::default()
         };
@@ -693,16 +886,25 @@ impl Graph {
             for (position, &node) in all_nodes.iter().enumerate() {
                 marks.set(node, dense(position));
             }
-            self.links_among(visibility, &all_nodes, |node| marks.get(node).map(|position| position as usize), |_, _, _| {
-                all_links += 1;
-            });
+            self.links_among(
+                visibility,
+                &all_nodes,
+                |node| marks.get(node).map(|position| position as usize),
+                |_, _, _| {
+                    all_links += 1;
+                },
+            );
         }
         chart.nodes_left_out = (all_nodes.len() - on_paths.len()) as u64;
         chart.edges_left_out = all_links.saturating_sub(chart.edges.len() as u64);
         Paths {
             paths: paths
                 .iter()
-                .map(|path| path.iter().filter_map(|node| index.get(node).copied()).collect())
+                .map(|path| {
+                    path.iter()
+                        .filter_map(|node| index.get(node).copied())
+                        .collect()
+                })
                 .collect(),
             more: total > paths.len() as u64,
             chart,

@@ -4,7 +4,9 @@ use super::links::{Evidence, Link};
 use super::*;
 
 fn record(number: u64) -> RecordId {
-    format!("00000000-0000-7000-8000-{number:012x}").parse().unwrap()
+    format!("00000000-0000-7000-8000-{number:012x}")
+        .parse()
+        .unwrap()
 }
 
 fn mention(id: &str) -> MentionInput {
@@ -22,7 +24,11 @@ fn mention(id: &str) -> MentionInput {
 fn hub(spokes: u64) -> Graph {
     let mut graph = Graph::new();
     for spoke in 0..spokes {
-        graph.set_record(record(spoke), vec![mention("hub"), mention(&format!("spoke-{spoke}"))], Vec::new());
+        graph.set_record(
+            record(spoke),
+            vec![mention("hub"), mention(&format!("spoke-{spoke}"))],
+            Vec::new(),
+        );
     }
     graph
 }
@@ -44,16 +50,26 @@ fn a_hub_finds_its_links_through_its_index_while_it_grows_and_shrinks() {
         graph.set_record(record(spoke), Vec::new(), Vec::new());
     }
     for spoke in 0..100 {
-        assert_eq!(link_between(&graph, "hub", &format!("spoke-{spoke}")).is_some(), spoke % 2 == 1, "spoke {spoke}");
+        assert_eq!(
+            link_between(&graph, "hub", &format!("spoke-{spoke}")).is_some(),
+            spoke % 2 == 1,
+            "spoke {spoke}"
+        );
     }
     for spoke in (1..100).step_by(2).take(40) {
         graph.set_record(record(spoke), Vec::new(), Vec::new());
     }
     let adjacency = graph.links.adjacency(hub_slot).unwrap();
     assert_eq!(adjacency.len(), 10);
-    assert!(!adjacency.is_indexed(), "a hub that shrinks drops its index");
+    assert!(
+        !adjacency.is_indexed(),
+        "a hub that shrinks drops its index"
+    );
     for spoke in 81..100 {
-        assert_eq!(link_between(&graph, "hub", &format!("spoke-{spoke}")).is_some(), spoke % 2 == 1);
+        assert_eq!(
+            link_between(&graph, "hub", &format!("spoke-{spoke}")).is_some(),
+            spoke % 2 == 1
+        );
     }
 }
 
@@ -66,15 +82,23 @@ fn freed_link_slots_are_reused() {
         }
         assert_eq!(graph.stats().links, 0, "round {round}");
         for spoke in 0..10 {
-            graph.set_record(record(spoke), vec![mention("hub"), mention(&format!("spoke-{spoke}"))], Vec::new());
+            graph.set_record(
+                record(spoke),
+                vec![mention("hub"), mention(&format!("spoke-{spoke}"))],
+                Vec::new(),
+            );
         }
     }
     assert!(graph.links.get(9).is_some());
-    assert!(graph.links.get(10).is_none(), "ten links never needed an eleventh slot");
+    assert!(
+        graph.links.get(10).is_none(),
+        "ten links never needed an eleventh slot"
+    );
 }
 
 #[test]
-fn one_piece_of_evidence_lives_inside_its_link() {
+fn one_piece_of_evidence_lives_inside_its_link_and_a_short_adjacency_in_one_cache_line() {
     assert_eq!(size_of::<Evidence>(), 20);
     assert_eq!(size_of::<Link>(), 32);
+    assert_eq!(size_of::<super::links::Adjacency>(), 64);
 }

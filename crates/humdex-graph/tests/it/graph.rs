@@ -1,5 +1,10 @@
 //! The entity graph through its public API: links and their weights, labels, records replaced
 //! and removed, image matches, relations, merges, exclusions, and the queries' limits and counts.
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "helpers outside #[test] functions fail loudly too"
+)]
 
 use humdex_graph::{
     Chart, EntityInput, Graph, LabelId, LinkKind, MentionInput, NodeKind, PhotoMatch,
@@ -8,7 +13,9 @@ use humdex_graph::{
 use humdex_model::{EntityKind, RecordId};
 
 pub(crate) fn record(number: u64) -> RecordId {
-    format!("00000000-0000-7000-8000-{number:012x}").parse().unwrap()
+    format!("00000000-0000-7000-8000-{number:012x}")
+        .parse()
+        .unwrap()
 }
 
 fn kind_of(id: &str) -> NodeKind {
@@ -67,7 +74,10 @@ fn edges(chart: &Chart) -> Vec<(String, String, u32)> {
 
 fn edge<'a>(chart: &'a Chart, a: &str, b: &str) -> Option<&'a humdex_graph::ChartEdge> {
     chart.edges.iter().find(|edge| {
-        let ends = [&chart.nodes[edge.source as usize].id, &chart.nodes[edge.target as usize].id];
+        let ends = [
+            &chart.nodes[edge.source as usize].id,
+            &chart.nodes[edge.target as usize].id,
+        ];
         (ends[0] == a && ends[1] == b) || (ends[0] == b && ends[1] == a)
     })
 }
@@ -84,7 +94,14 @@ fn co_mentions_link_every_pair_and_weigh_by_records() {
     let all = Visibility::all();
     let chart = graph.neighbourhood(&all, "a", 1, 100).unwrap();
     assert_eq!(ids(&chart), ["a", "b", "c"]);
-    assert_eq!(edges(&chart), [triple("a", "b", 2), triple("a", "c", 1), triple("b", "c", 1)]);
+    assert_eq!(
+        edges(&chart),
+        [
+            triple("a", "b", 2),
+            triple("a", "c", 1),
+            triple("b", "c", 1)
+        ]
+    );
     let a_b = edge(&chart, "a", "b").unwrap();
     assert_eq!(a_b.kinds, [LinkKind::CoMention]);
     assert_eq!(a_b.evidence, [record(1), record(2)]);
@@ -95,7 +112,10 @@ fn co_mentions_link_every_pair_and_weigh_by_records() {
     assert_eq!(graph.records_of(&all, "c"), [record(1)]);
     assert_eq!(graph.entities_of(&all, record(2)), ["a", "b"]);
     let stats = graph.stats();
-    assert_eq!((stats.nodes, stats.links, stats.evidence, stats.records), (3, 3, 4, 2));
+    assert_eq!(
+        (stats.nodes, stats.links, stats.evidence, stats.records),
+        (3, 3, 4, 2)
+    );
 }
 
 #[test]
@@ -106,13 +126,21 @@ fn a_caller_sees_links_only_through_evidence_and_nodes_only_through_mentions_the
     // Record 2: a under the secret label, b public, c only secret.
     graph.set_record(
         record(2),
-        vec![mention("a", secret), mention("b", LabelId::PUBLIC), mention("c", secret)],
+        vec![
+            mention("a", secret),
+            mention("b", LabelId::PUBLIC),
+            mention("c", secret),
+        ],
         Vec::new(),
     );
     // Record 3: d both public and secret, e public: visible through d's public mention.
     graph.set_record(
         record(3),
-        vec![mention("d", secret), mention("d", LabelId::PUBLIC), mention("e", LabelId::PUBLIC)],
+        vec![
+            mention("d", secret),
+            mention("d", LabelId::PUBLIC),
+            mention("e", LabelId::PUBLIC),
+        ],
         Vec::new(),
     );
     let low = graph.visibility(|_| false);
@@ -122,7 +150,10 @@ fn a_caller_sees_links_only_through_evidence_and_nodes_only_through_mentions_the
     assert_eq!(ids(&seen_low), ["b", "a"]);
     assert_eq!(edges(&seen_low), [triple("a", "b", 1)]);
     assert_eq!(edge(&seen_low, "a", "b").unwrap().evidence, [record(1)]);
-    assert_eq!(seen_low.nodes[1].records, 1, "a's secret mention in record 2 is not counted");
+    assert_eq!(
+        seen_low.nodes[1].records, 1,
+        "a's secret mention in record 2 is not counted"
+    );
     assert_eq!((seen_low.nodes_left_out, seen_low.edges_left_out), (0, 0));
     assert!(graph.entity(&low, "c").is_none());
     assert!(graph.neighbourhood(&low, "c", 1, 10).is_none());
@@ -131,8 +162,18 @@ fn a_caller_sees_links_only_through_evidence_and_nodes_only_through_mentions_the
 
     let seen_high = graph.neighbourhood(&high, "b", 2, 100).unwrap();
     assert_eq!(ids(&seen_high), ["b", "a", "c"]);
-    assert_eq!(edges(&seen_high), [triple("a", "b", 2), triple("a", "c", 1), triple("b", "c", 1)]);
-    assert_eq!(edge(&seen_high, "a", "b").unwrap().evidence, [record(1), record(2)]);
+    assert_eq!(
+        edges(&seen_high),
+        [
+            triple("a", "b", 2),
+            triple("a", "c", 1),
+            triple("b", "c", 1)
+        ]
+    );
+    assert_eq!(
+        edge(&seen_high, "a", "b").unwrap().evidence,
+        [record(1), record(2)]
+    );
 
     let d = graph.neighbourhood(&low, "d", 1, 10).unwrap();
     assert_eq!(edges(&d), [triple("d", "e", 1)]);
@@ -140,9 +181,46 @@ fn a_caller_sees_links_only_through_evidence_and_nodes_only_through_mentions_the
 
     // A label interned after the visibility was built is not seen by it.
     let later = graph.label("LATER");
-    graph.set_record(record(4), vec![mention("a", later), mention("f", later)], Vec::new());
+    graph.set_record(
+        record(4),
+        vec![mention("a", later), mention("f", later)],
+        Vec::new(),
+    );
     assert!(graph.entity(&high, "f").is_none());
     assert!(graph.entity(&Visibility::all(), "f").is_some());
+}
+
+#[test]
+fn a_link_whose_public_evidence_goes_is_hidden_again() {
+    let mut graph = Graph::new();
+    let secret = graph.label("S");
+    public_record(&mut graph, 1, &["a", "b"]);
+    public_record(&mut graph, 3, &["a"]);
+    public_record(&mut graph, 4, &["b"]);
+    graph.set_record(
+        record(2),
+        vec![mention("a", secret), mention("b", secret)],
+        Vec::new(),
+    );
+    let low = graph.visibility(|_| false);
+    assert_eq!(
+        edges(&graph.neighbourhood(&low, "a", 1, 10).unwrap()),
+        [triple("a", "b", 1)]
+    );
+    graph.set_record(record(1), Vec::new(), Vec::new());
+    assert!(
+        graph
+            .neighbourhood(&low, "a", 1, 10)
+            .unwrap()
+            .edges
+            .is_empty()
+    );
+    assert_eq!(graph.paths(&low, "a", "b", 3, 10).unwrap().paths.len(), 0);
+    let high = graph.visibility(|_| true);
+    assert_eq!(
+        edges(&graph.neighbourhood(&high, "a", 1, 10).unwrap()),
+        [triple("a", "b", 1)]
+    );
 }
 
 #[test]
@@ -159,7 +237,10 @@ fn a_record_set_again_replaces_what_it_contributed_and_an_empty_one_removes_it()
     assert!(graph.node("a").is_none());
     assert!(graph.neighbourhood(&all, "a", 1, 10).is_none());
     let stats = graph.stats();
-    assert_eq!((stats.nodes, stats.links, stats.evidence, stats.records), (0, 0, 0, 0));
+    assert_eq!(
+        (stats.nodes, stats.links, stats.evidence, stats.records),
+        (0, 0, 0, 0)
+    );
 }
 
 #[test]
@@ -175,7 +256,10 @@ fn a_photo_match_links_two_photos_when_both_records_mentions_are_seen() {
     graph.set_record(record(2), vec![mention("photo-2", secret)], Vec::new());
     graph.set_record(
         record(1),
-        vec![mention("photo-1", LabelId::PUBLIC), mention("a", LabelId::PUBLIC)],
+        vec![
+            mention("photo-1", LabelId::PUBLIC),
+            mention("a", LabelId::PUBLIC),
+        ],
         vec![
             matched(secret),
             // Its photo is not among the record's mentions: ignored.
@@ -203,13 +287,30 @@ fn a_photo_match_links_two_photos_when_both_records_mentions_are_seen() {
         vec![mention("photo-1", LabelId::PUBLIC)],
         vec![matched(LabelId::PUBLIC)],
     );
-    assert!(graph.neighbourhood(&low, "photo-1", 1, 10).unwrap().edges.is_empty(), "photo-2 itself is secret");
-    graph.set_record(record(2), vec![mention("photo-2", LabelId::PUBLIC)], Vec::new());
+    assert!(
+        graph
+            .neighbourhood(&low, "photo-1", 1, 10)
+            .unwrap()
+            .edges
+            .is_empty(),
+        "photo-2 itself is secret"
+    );
+    graph.set_record(
+        record(2),
+        vec![mention("photo-2", LabelId::PUBLIC)],
+        Vec::new(),
+    );
     let both = graph.neighbourhood(&low, "photo-1", 1, 10).unwrap();
     assert_eq!(edges(&both), [triple("photo-1", "photo-2", 2)]);
 
     graph.set_record(record(1), Vec::new(), Vec::new());
-    assert!(graph.neighbourhood(&high, "photo-2", 1, 10).unwrap().edges.is_empty());
+    assert!(
+        graph
+            .neighbourhood(&high, "photo-2", 1, 10)
+            .unwrap()
+            .edges
+            .is_empty()
+    );
 }
 
 #[test]
@@ -226,7 +327,11 @@ fn relations_link_their_ends_once_a_record_mentions_them_and_show_only_seen_evid
     });
     let all = Visibility::all();
     let low = graph.visibility(|_| false);
-    assert_eq!(ids(&graph.neighbourhood(&all, "a", 1, 10).unwrap()), ["a"], "z is pending");
+    assert_eq!(
+        ids(&graph.neighbourhood(&all, "a", 1, 10).unwrap()),
+        ["a"],
+        "z is pending"
+    );
 
     public_record(&mut graph, 2, &["z"]);
     let chart = graph.neighbourhood(&all, "a", 1, 10).unwrap();
@@ -244,7 +349,13 @@ fn relations_link_their_ends_once_a_record_mentions_them_and_show_only_seen_evid
         to: "z".to_owned(),
         evidence: vec![(record(8), secret)],
     });
-    assert!(graph.neighbourhood(&low, "a", 1, 10).unwrap().edges.is_empty());
+    assert!(
+        graph
+            .neighbourhood(&low, "a", 1, 10)
+            .unwrap()
+            .edges
+            .is_empty()
+    );
     let chart = graph.neighbourhood(&all, "a", 1, 10).unwrap();
     assert_eq!(edge(&chart, "a", "z").unwrap().kinds, [LinkKind::Family]);
 
@@ -261,14 +372,22 @@ fn relations_link_their_ends_once_a_record_mentions_them_and_show_only_seen_evid
     graph.remove_relation("no-such-relation");
 }
 
+/// A neighbourhood's node ids and (end, end, weight) edges.
+type Shape = (Vec<String>, Vec<(String, String, u32)>);
+
 /// Every node's depth-1 neighbourhood, as everyone sees it.
-fn snapshot(graph: &Graph, entities: &[&str]) -> Vec<Option<(Vec<String>, Vec<(String, String, u32)>)>> {
+fn snapshot(graph: &Graph, entities: &[&str]) -> Vec<Option<Shape>> {
     entities
         .iter()
         .map(|id| {
-            graph.neighbourhood(&Visibility::all(), id, 1, 100).map(|chart| {
-                (chart.nodes.iter().map(|node| node.id.clone()).collect(), edges(&chart))
-            })
+            graph
+                .neighbourhood(&Visibility::all(), id, 1, 100)
+                .map(|chart| {
+                    (
+                        chart.nodes.iter().map(|node| node.id.clone()).collect(),
+                        edges(&chart),
+                    )
+                })
         })
         .collect()
 }
@@ -308,7 +427,14 @@ fn merges_chain_and_undo_in_any_order_as_if_never_made() {
     let chart = graph.neighbourhood(&all, "b", 1, 100).unwrap();
     assert_eq!(ids(&chart)[0], "c");
     // a and b, co-mentioned in record 4, are one node: no link to itself.
-    assert_eq!(edges(&chart), [triple("c", "w", 1), triple("c", "x", 2), triple("c", "y", 2)]);
+    assert_eq!(
+        edges(&chart),
+        [
+            triple("c", "w", 1),
+            triple("c", "x", 2),
+            triple("c", "y", 2)
+        ]
+    );
 
     for undo_first in [0, 1] {
         let mut graph = Graph::new();
@@ -321,11 +447,17 @@ fn merges_chain_and_undo_in_any_order_as_if_never_made() {
         let mut expected = Graph::new();
         merge_records(&mut expected);
         expected.merge(second.0, second.1, second.2);
-        assert_eq!(snapshot(&graph, &MERGE_ENTITIES), snapshot(&expected, &MERGE_ENTITIES));
+        assert_eq!(
+            snapshot(&graph, &MERGE_ENTITIES),
+            snapshot(&expected, &MERGE_ENTITIES)
+        );
         graph.undo_merge(second.0);
         let mut fresh = Graph::new();
         merge_records(&mut fresh);
-        assert_eq!(snapshot(&graph, &MERGE_ENTITIES), snapshot(&fresh, &MERGE_ENTITIES));
+        assert_eq!(
+            snapshot(&graph, &MERGE_ENTITIES),
+            snapshot(&fresh, &MERGE_ENTITIES)
+        );
         let sizes = |graph: &Graph| {
             let stats = graph.stats();
             (stats.nodes, stats.links, stats.evidence, stats.records)
@@ -341,7 +473,10 @@ fn merges_chain_and_undo_in_any_order_as_if_never_made() {
     let mut late = Graph::new();
     merge_records(&mut late);
     late.merge("m1", "b", "a");
-    assert_eq!(snapshot(&early, &MERGE_ENTITIES), snapshot(&late, &MERGE_ENTITIES));
+    assert_eq!(
+        snapshot(&early, &MERGE_ENTITIES),
+        snapshot(&late, &MERGE_ENTITIES)
+    );
     assert_eq!(early.entity(&all, "a").unwrap().merged, ["a"]);
 }
 
@@ -354,7 +489,10 @@ fn a_merged_entity_the_caller_cannot_see_is_not_listed() {
     graph.merge("m", "a", "b");
     let low = graph.visibility(|_| false);
     let summary = graph.entity(&low, "b").unwrap();
-    assert_eq!((summary.id.as_str(), summary.merged.len(), summary.records), ("a", 0, 1));
+    assert_eq!(
+        (summary.id.as_str(), summary.merged.len(), summary.records),
+        ("a", 0, 1)
+    );
     assert_eq!(graph.entity(&Visibility::all(), "a").unwrap().merged, ["b"]);
 }
 
@@ -372,19 +510,33 @@ fn an_excluded_entity_keeps_its_node_and_relations_but_no_co_mention_links() {
     let all = Visibility::all();
     let before = graph.neighbourhood(&all, "a", 1, 10).unwrap();
     graph.exclude("phone-switchboard");
-    let chart = graph.neighbourhood(&all, "phone-switchboard", 1, 10).unwrap();
+    let chart = graph
+        .neighbourhood(&all, "phone-switchboard", 1, 10)
+        .unwrap();
     assert_eq!(edges(&chart), [triple("a", "phone-switchboard", 1)]);
-    assert_eq!(edge(&chart, "a", "phone-switchboard").unwrap().kinds, [LinkKind::UsesPhone]);
+    assert_eq!(
+        edge(&chart, "a", "phone-switchboard").unwrap().kinds,
+        [LinkKind::UsesPhone]
+    );
     assert!(graph.entity(&all, "phone-switchboard").unwrap().excluded);
     let a = graph.neighbourhood(&all, "a", 1, 10).unwrap();
-    assert_eq!(edges(&a), [triple("a", "b", 1), triple("a", "phone-switchboard", 1)]);
+    assert_eq!(
+        edges(&a),
+        [triple("a", "b", 1), triple("a", "phone-switchboard", 1)]
+    );
     graph.include("phone-switchboard");
     assert_eq!(graph.neighbourhood(&all, "a", 1, 10).unwrap(), before);
 
     // An exclusion made before the record arrives holds.
     graph.exclude("phone-later");
     public_record(&mut graph, 2, &["b", "phone-later"]);
-    assert!(graph.neighbourhood(&all, "phone-later", 1, 10).unwrap().edges.is_empty());
+    assert!(
+        graph
+            .neighbourhood(&all, "phone-later", 1, 10)
+            .unwrap()
+            .edges
+            .is_empty()
+    );
 }
 
 /// Start s; ring 1: b1 (3 records with s), b2 (2), b3 (1, but in more records); ring 2: c1 via
@@ -412,8 +564,18 @@ fn a_neighbourhood_orders_by_distance_and_weight_and_counts_what_its_limit_leave
     let graph = rings();
     let all = Visibility::all();
     let full = graph.neighbourhood(&all, "s", 2, 100).unwrap();
-    assert_eq!(ids(&full), ["s", "b1", "b2", "b3", "c2", "c1", "q"]);
-    assert_eq!(full.nodes.iter().map(|node| node.distance).collect::<Vec<_>>(), [0, 1, 1, 1, 2, 2, 2]);
+    assert_eq!(
+        ids(&full),
+        ["s", "b1", "b2", "b3", "c2", "c1", "q"],
+        "c1 and q tie: by id"
+    );
+    assert_eq!(
+        full.nodes
+            .iter()
+            .map(|node| node.distance)
+            .collect::<Vec<_>>(),
+        [0, 1, 1, 1, 2, 2, 2]
+    );
     assert_eq!(full.edges.len(), 9);
     assert_eq!((full.nodes_left_out, full.edges_left_out), (0, 0));
 
@@ -428,23 +590,107 @@ fn a_neighbourhood_orders_by_distance_and_weight_and_counts_what_its_limit_leave
         assert_eq!(page.edges.len() as u64 + page.edges_left_out, 9);
         let expected: Vec<_> = edges(&full)
             .into_iter()
-            .filter(|(a, b, _)| ids(&page).contains(&a.as_str()) && ids(&page).contains(&b.as_str()))
+            .filter(|(a, b, _)| {
+                ids(&page).contains(&a.as_str()) && ids(&page).contains(&b.as_str())
+            })
             .collect();
         assert_eq!(edges(&page), expected);
     }
 
     let three = graph.neighbourhood(&all, "s", 9, 100).unwrap();
-    assert_eq!(three.nodes.len(), 7, "depth is capped at 3, and the graph has 7 nodes");
+    assert_eq!(
+        three.nodes.len(),
+        7,
+        "depth is capped at 3, and the graph has 7 nodes"
+    );
 }
 
 #[test]
-fn ties_in_weight_go_to_the_node_more_records_mention_then_to_the_lower_id() {
+fn hubs_are_charted_and_counted_like_small_nodes() {
+    // Three hubs with a hundred spokes each (beyond the degree at which a node's neighbours are
+    // indexed), spokes linked among themselves at random, hubs linked to each other.
+    let mut graph = Graph::new();
+    let mut records: Vec<Vec<String>> = Vec::new();
+    let mut state = 7u64;
+    let mut next = |below: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % below
+    };
+    for hub in 0..3 {
+        for spoke in 0..100 {
+            records.push(vec![
+                format!("hub-{hub}"),
+                format!("spoke-{}", (hub * 70 + spoke) % 250),
+            ]);
+        }
+    }
+    records.push(vec![
+        "hub-0".to_owned(),
+        "hub-1".to_owned(),
+        "hub-2".to_owned(),
+    ]);
+    for _ in 0..300 {
+        records.push(vec![
+            format!("spoke-{}", next(250)),
+            format!("spoke-{}", next(250)),
+        ]);
+    }
+    for (number, ids) in records.iter().enumerate() {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        public_record(&mut graph, number as u64 + 1, &ids);
+    }
+    let mut linked = std::collections::BTreeSet::new();
+    for ids in &records {
+        for a in ids {
+            for b in ids {
+                if a < b {
+                    linked.insert((a.clone(), b.clone()));
+                }
+            }
+        }
+    }
+    let all = Visibility::all();
+    for start in ["hub-0", "spoke-3", "spoke-140"] {
+        let whole = graph.neighbourhood(&all, start, 2, usize::MAX).unwrap();
+        let among = |chart: &Chart| {
+            let names = ids(chart);
+            linked
+                .iter()
+                .filter(|(a, b)| names.contains(&a.as_str()) && names.contains(&b.as_str()))
+                .count()
+        };
+        assert_eq!(whole.edges.len(), among(&whole), "from {start}");
+        for limit in [1, 10, 60, 200] {
+            let page = graph.neighbourhood(&all, start, 2, limit).unwrap();
+            assert_eq!(
+                page.edges.len(),
+                among(&page),
+                "from {start}, limit {limit}"
+            );
+            assert_eq!(
+                page.edges.len() as u64 + page.edges_left_out,
+                whole.edges.len() as u64
+            );
+            assert_eq!(
+                page.nodes.len() as u64 + page.nodes_left_out,
+                whole.nodes.len() as u64
+            );
+        }
+    }
+}
+
+#[test]
+fn ties_in_weight_go_to_the_lower_id() {
     let mut graph = Graph::new();
     public_record(&mut graph, 1, &["s", "n-many", "n-few", "n-also-few"]);
     public_record(&mut graph, 2, &["n-many"]);
     let chart = graph.neighbourhood(&Visibility::all(), "s", 1, 10).unwrap();
-    assert_eq!(ids(&chart), ["s", "n-many", "n-also-few", "n-few"]);
-    assert_eq!(chart.nodes[1].records, 2);
+    assert_eq!(ids(&chart), ["s", "n-also-few", "n-few", "n-many"]);
+    assert_eq!(chart.nodes[3].records, 2);
+    let first_two = graph.neighbourhood(&Visibility::all(), "s", 1, 2).unwrap();
+    assert_eq!(ids(&first_two), ["s", "n-also-few"]);
 }
 
 #[test]
@@ -458,23 +704,49 @@ fn paths_lists_all_shortest_paths_up_to_a_cap_and_counts_the_rest() {
     public_record(&mut graph, 5, &["a", "c"]);
     public_record(&mut graph, 6, &["c", "e"]);
     public_record(&mut graph, 7, &["e", "d"]);
-    graph.set_record(record(8), vec![mention("a", secret), mention("d", secret)], Vec::new());
+    graph.set_record(
+        record(8),
+        vec![mention("a", secret), mention("d", secret)],
+        Vec::new(),
+    );
     let low = graph.visibility(|_| false);
     let paths = graph.paths(&low, "a", "d", 4, 10).unwrap();
     let chart_ids = ids(&paths.chart);
     assert_eq!(chart_ids, ["a", "b1", "b2", "d"]);
-    let named: Vec<Vec<&str>> = paths.paths.iter().map(|path| path.iter().map(|&index| chart_ids[index as usize]).collect()).collect();
+    let named: Vec<Vec<&str>> = paths
+        .paths
+        .iter()
+        .map(|path| {
+            path.iter()
+                .map(|&index| chart_ids[index as usize])
+                .collect()
+        })
+        .collect();
     assert_eq!(named, [["a", "b1", "d"], ["a", "b2", "d"]]);
     assert!(!paths.more);
     assert_eq!(paths.chart.edges.len(), 4);
-    assert_eq!(paths.chart.nodes.iter().map(|node| node.distance).collect::<Vec<_>>(), [0, 1, 1, 2]);
-    assert_eq!((paths.chart.nodes_left_out, paths.chart.edges_left_out), (0, 0));
+    assert_eq!(
+        paths
+            .chart
+            .nodes
+            .iter()
+            .map(|node| node.distance)
+            .collect::<Vec<_>>(),
+        [0, 1, 1, 2]
+    );
+    assert_eq!(
+        (paths.chart.nodes_left_out, paths.chart.edges_left_out),
+        (0, 0)
+    );
 
     let capped = graph.paths(&low, "d", "a", 4, 1).unwrap();
     assert_eq!(ids(&capped.chart), ["d", "b1", "a"]);
     assert_eq!(capped.paths, [[0, 1, 2]]);
     assert!(capped.more);
-    assert_eq!((capped.chart.nodes_left_out, capped.chart.edges_left_out), (1, 2));
+    assert_eq!(
+        (capped.chart.nodes_left_out, capped.chart.edges_left_out),
+        (1, 2)
+    );
 
     // The secret record links a and d directly, for those who see it.
     let high = graph.visibility(|_| true);
@@ -496,18 +768,28 @@ fn a_chart_expands_seeds_and_records_and_pages_without_losing_count() {
     let graph = rings();
     let all = Visibility::all();
     let whole = graph.chart(&all, &["q".to_owned()], &[record(9)], 1, 100, 0);
-    assert_eq!(ids(&whole)[..3], ["b1", "b2", "q"], "seeds first: by records, then id");
+    assert_eq!(ids(&whole)[..3], ["b1", "b2", "q"], "seeds first, by id");
     assert!(whole.nodes[..3].iter().all(|node| node.distance == 0));
     let total_edges = whole.edges.len() as u64;
     let mut paged = Vec::new();
     for offset in (0..whole.nodes.len() + 2).step_by(2) {
         let page = graph.chart(&all, &["q".to_owned()], &[record(9)], 1, 2, offset);
-        assert_eq!(page.nodes.len() as u64 + page.nodes_left_out, whole.nodes.len() as u64);
+        assert_eq!(
+            page.nodes.len() as u64 + page.nodes_left_out,
+            whole.nodes.len() as u64
+        );
         assert_eq!(page.edges.len() as u64 + page.edges_left_out, total_edges);
         paged.extend(page.nodes.into_iter().map(|node| node.id));
     }
     assert_eq!(paged, ids(&whole));
-    let hidden = graph.chart(&graph.visibility(|_| false), &["nobody".to_owned()], &[record(99)], 2, 10, 0);
+    let hidden = graph.chart(
+        &graph.visibility(|_| false),
+        &["nobody".to_owned()],
+        &[record(99)],
+        2,
+        10,
+        0,
+    );
     assert!(hidden.nodes.is_empty() && hidden.edges.is_empty());
 }
 
@@ -528,9 +810,18 @@ fn identifiers_and_nodes_list_what_merge_suggestions_compare() {
     );
     let low = graph.visibility(|_| false);
     assert_eq!(graph.identifiers(&low, "ann"), ["phone-1", "photo-1"]);
-    assert_eq!(graph.identifiers(&Visibility::all(), "ann"), ["phone-1", "phone-2", "photo-1"]);
+    assert_eq!(
+        graph.identifiers(&Visibility::all(), "ann"),
+        ["phone-1", "phone-2", "photo-1"]
+    );
     let people = graph.nodes(&low, &[NodeKind::Entity(EntityKind::Person)]);
-    assert_eq!(people.iter().map(|node| node.id.as_str()).collect::<Vec<_>>(), ["ann", "bob"]);
+    assert_eq!(
+        people
+            .iter()
+            .map(|node| node.id.as_str())
+            .collect::<Vec<_>>(),
+        ["ann", "bob"]
+    );
     let phones = graph.nodes(&low, &[NodeKind::Entity(EntityKind::Phone)]);
     assert_eq!(phones.len(), 1);
     assert_eq!(phones[0].records, 1);

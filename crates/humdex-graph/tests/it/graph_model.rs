@@ -1,12 +1,16 @@
 //! Random sequences of record, merge, exclusion and relation changes: the graph's two-hop
 //! neighbourhoods and shortest paths equal those of a brute-force model rebuilt from the inputs
 //! alone, under a random visibility.
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "helpers outside #[test] functions fail loudly too"
+)]
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use humdex_graph::{
-    Chart, EntityInput, Graph, LabelId, LinkKind, MentionInput, NodeKind, PhotoMatch,
-    RelationInput,
+    Chart, EntityInput, Graph, LabelId, LinkKind, MentionInput, NodeKind, PhotoMatch, RelationInput,
 };
 use humdex_model::{EntityKind, RecordId};
 use proptest::prelude::*;
@@ -22,13 +26,21 @@ const LABELS: u8 = 3;
 const RELATION_KINDS: [LinkKind; 3] = [LinkKind::Associate, LinkKind::Family, LinkKind::Paid];
 
 fn entity_id(entity: u8) -> String {
-    if entity < PEOPLE { format!("e{entity}") } else { format!("p{}", entity - PEOPLE) }
+    if entity < PEOPLE {
+        format!("e{entity}")
+    } else {
+        format!("p{}", entity - PEOPLE)
+    }
 }
 
 fn entity_input(entity: u8) -> EntityInput {
     EntityInput {
         id: entity_id(entity),
-        kind: if entity < PEOPLE { NodeKind::Entity(EntityKind::Person) } else { NodeKind::Photo },
+        kind: if entity < PEOPLE {
+            NodeKind::Entity(EntityKind::Person)
+        } else {
+            NodeKind::Photo
+        },
         name: entity_id(entity),
     }
 }
@@ -39,13 +51,31 @@ fn record_id(record: u8) -> RecordId {
 
 #[derive(Debug, Clone)]
 enum Op {
-    SetRecord { record: u8, mentions: Vec<(u8, u8)>, matches: Vec<(u8, u8, u8, u8)> },
-    Merge { id: u8, into: u8, merged: u8 },
-    Undo { id: u8 },
+    SetRecord {
+        record: u8,
+        mentions: Vec<(u8, u8)>,
+        matches: Vec<(u8, u8, u8, u8)>,
+    },
+    Merge {
+        id: u8,
+        into: u8,
+        merged: u8,
+    },
+    Undo {
+        id: u8,
+    },
     Exclude(u8),
     Include(u8),
-    AddRelation { id: u8, kind: u8, from: u8, to: u8, evidence: Vec<(u8, u8)> },
-    RemoveRelation { id: u8 },
+    AddRelation {
+        id: u8,
+        kind: u8,
+        from: u8,
+        to: u8,
+        evidence: Vec<(u8, u8)>,
+    },
+    RemoveRelation {
+        id: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -69,13 +99,22 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A record's (entity, label) mentions and (photo, other, other record, other label) matches.
+type RecordInput = (Vec<(u8, u8)>, Vec<(u8, u8, u8, u8)>);
+/// A relation's kind, ends and (record, label) evidence.
+type RelationModel = (u8, u8, u8, Vec<(u8, u8)>);
+/// A piece of evidence: kind, records, whether the caller sees it.
+type Piece = (LinkKind, Vec<u8>, bool);
+/// Pieces of evidence as (kind, records).
+type Pieces = Vec<(LinkKind, Vec<u8>)>;
+
 /// The inputs, as last given.
 #[derive(Default)]
 struct Model {
-    records: BTreeMap<u8, (Vec<(u8, u8)>, Vec<(u8, u8, u8, u8)>)>,
+    records: BTreeMap<u8, RecordInput>,
     merges: BTreeMap<u8, (u8, u8)>,
     excluded: BTreeSet<u8>,
-    relations: BTreeMap<u8, (u8, u8, u8, Vec<(u8, u8)>)>,
+    relations: BTreeMap<u8, RelationModel>,
 }
 
 /// A visible link as a chart shows it.
@@ -86,14 +125,18 @@ struct Seen {
     /// Node → records with a visible mention of it.
     nodes: BTreeMap<u8, BTreeSet<u8>>,
     /// (node, node) in id order → visible evidence as (kind, records).
-    links: BTreeMap<(u8, u8), Vec<(LinkKind, Vec<u8>)>>,
+    links: BTreeMap<(u8, u8), Pieces>,
     canonical: BTreeMap<u8, u8>,
 }
 
 impl Model {
     fn apply(&mut self, op: &Op) {
         match op.clone() {
-            Op::SetRecord { record, mentions, matches } => {
+            Op::SetRecord {
+                record,
+                mentions,
+                matches,
+            } => {
                 if mentions.is_empty() && matches.is_empty() {
                     self.records.remove(&record);
                 } else {
@@ -115,7 +158,13 @@ impl Model {
             Op::Include(entity) => {
                 self.excluded.remove(&entity);
             }
-            Op::AddRelation { id, kind, from, to, evidence } => {
+            Op::AddRelation {
+                id,
+                kind,
+                from,
+                to,
+                evidence,
+            } => {
                 self.relations.insert(id, (kind, from, to, evidence));
             }
             Op::RemoveRelation { id } => {
@@ -149,10 +198,23 @@ impl Model {
         let merged_away: BTreeSet<u8> = self.merges.values().map(|&(_, merged)| merged).collect();
         let mut canonical = BTreeMap::new();
         for entity in 0..ENTITIES {
-            let members: Vec<u8> = (0..ENTITIES).filter(|&other| component[other as usize] == component[entity as usize]).collect();
-            let never: Vec<u8> = members.iter().copied().filter(|member| !merged_away.contains(member)).collect();
+            let members: Vec<u8> = (0..ENTITIES)
+                .filter(|&other| component[other as usize] == component[entity as usize])
+                .collect();
+            let never: Vec<u8> = members
+                .iter()
+                .copied()
+                .filter(|member| !merged_away.contains(member))
+                .collect();
             let pool = if never.is_empty() { &members } else { &never };
-            let chosen = if pool.len() == 1 { pool[0] } else { *pool.iter().min_by_key(|&&member| entity_id(member)).unwrap() };
+            let chosen = if pool.len() == 1 {
+                pool[0]
+            } else {
+                *pool
+                    .iter()
+                    .min_by_key(|&&member| entity_id(member))
+                    .unwrap()
+            };
             canonical.insert(entity, chosen);
         }
         canonical
@@ -162,10 +224,18 @@ impl Model {
         let canonical = self.canonical();
         let node = |entity: u8| canonical[&entity];
         let mut nodes: BTreeMap<u8, BTreeSet<u8>> = BTreeMap::new();
-        let mut evidence: BTreeMap<(u8, u8), Vec<(LinkKind, Vec<u8>, bool)>> = BTreeMap::new();
+        // (node, node) in id order → (kind, records, visible) of every piece.
+        let mut evidence: BTreeMap<(u8, u8), Vec<Piece>> = BTreeMap::new();
         let mut add = |a: u8, b: u8, kind, records: Vec<u8>, visible: bool| {
-            let key = if entity_id(a) < entity_id(b) { (a, b) } else { (b, a) };
-            evidence.entry(key).or_default().push((kind, records, visible));
+            let key = if entity_id(a) < entity_id(b) {
+                (a, b)
+            } else {
+                (b, a)
+            };
+            evidence
+                .entry(key)
+                .or_default()
+                .push((kind, records, visible));
         };
         for (&record, (mentions, matches)) in &self.records {
             let mut labels_of: BTreeMap<u8, BTreeSet<u8>> = BTreeMap::new();
@@ -179,19 +249,33 @@ impl Model {
                     node_labels.entry(node(entity)).or_default().insert(label);
                 }
             }
-            let groups: Vec<(u8, bool)> = node_labels.iter().map(|(&node, labels)| (node, labels.iter().any(|&label| sees(label)))).collect();
+            let groups: Vec<(u8, bool)> = node_labels
+                .iter()
+                .map(|(&node, labels)| (node, labels.iter().any(|&label| sees(label))))
+                .collect();
             for (position, &(a, a_seen)) in groups.iter().enumerate() {
                 for &(b, b_seen) in &groups[position + 1..] {
                     add(a, b, LinkKind::CoMention, vec![record], a_seen && b_seen);
                 }
             }
             for &(photo, other, other_record, other_label) in matches {
-                let Some(labels) = labels_of.get(&photo) else { continue };
-                if self.excluded.contains(&photo) || self.excluded.contains(&other) || node(photo) == node(other) {
+                let Some(labels) = labels_of.get(&photo) else {
+                    continue;
+                };
+                if self.excluded.contains(&photo)
+                    || self.excluded.contains(&other)
+                    || node(photo) == node(other)
+                {
                     continue;
                 }
                 let visible = labels.iter().any(|&label| sees(label)) && sees(other_label);
-                add(node(photo), node(other), LinkKind::ImageMatch, vec![record, other_record], visible);
+                add(
+                    node(photo),
+                    node(other),
+                    LinkKind::ImageMatch,
+                    vec![record, other_record],
+                    visible,
+                );
             }
         }
         for (kind, from, to, items) in self.relations.values() {
@@ -199,22 +283,49 @@ impl Model {
                 continue;
             }
             for &(record, label) in items {
-                add(node(*from), node(*to), RELATION_KINDS[*kind as usize], vec![record], sees(label));
+                add(
+                    node(*from),
+                    node(*to),
+                    RELATION_KINDS[*kind as usize],
+                    vec![record],
+                    sees(label),
+                );
             }
         }
         let links = evidence
             .into_iter()
             .filter(|((a, b), _)| nodes.contains_key(a) && nodes.contains_key(b))
-            .map(|(ends, items)| (ends, items.into_iter().filter(|item| item.2).map(|(kind, records, _)| (kind, records)).collect::<Vec<_>>()))
+            .map(|(ends, items)| {
+                (
+                    ends,
+                    items
+                        .into_iter()
+                        .filter(|item| item.2)
+                        .map(|(kind, records, _)| (kind, records))
+                        .collect::<Vec<_>>(),
+                )
+            })
             .filter(|(_, items)| !items.is_empty())
             .collect();
-        Seen { nodes, links, canonical }
+        Seen {
+            nodes,
+            links,
+            canonical,
+        }
     }
 }
 
 impl Seen {
     fn neighbours(&self, node: u8) -> impl Iterator<Item = u8> + '_ {
-        self.links.keys().filter_map(move |&(a, b)| if a == node { Some(b) } else if b == node { Some(a) } else { None })
+        self.links.keys().filter_map(move |&(a, b)| {
+            if a == node {
+                Some(b)
+            } else if b == node {
+                Some(a)
+            } else {
+                None
+            }
+        })
     }
 
     /// Distances from `start` within `depth` hops.
@@ -227,8 +338,8 @@ impl Seen {
                 continue;
             }
             for next in self.neighbours(node) {
-                if !distance.contains_key(&next) {
-                    distance.insert(next, here + 1);
+                if let std::collections::btree_map::Entry::Vacant(entry) = distance.entry(next) {
+                    entry.insert(here + 1);
                     queue.push_back(next);
                 }
             }
@@ -239,14 +350,25 @@ impl Seen {
     fn shown(&self, ends: (u8, u8)) -> Shown {
         let items = &self.links[&ends];
         let kinds: BTreeSet<LinkKind> = items.iter().map(|(kind, _)| *kind).collect();
-        let records: BTreeSet<RecordId> = items.iter().flat_map(|(_, records)| records.iter().map(|&record| record_id(record))).collect();
+        let records: BTreeSet<RecordId> = items
+            .iter()
+            .flat_map(|(_, records)| records.iter().map(|&record| record_id(record)))
+            .collect();
         let weight = records.len() as u32;
-        (kinds.into_iter().collect(), weight, records.into_iter().take(Chart::EVIDENCE_SHOWN).collect())
+        (
+            kinds.into_iter().collect(),
+            weight,
+            records.into_iter().take(Chart::EVIDENCE_SHOWN).collect(),
+        )
     }
 }
 
 fn chart_nodes(chart: &Chart) -> BTreeMap<String, (u32, u32)> {
-    chart.nodes.iter().map(|node| (node.id.clone(), (node.distance, node.records))).collect()
+    chart
+        .nodes
+        .iter()
+        .map(|node| (node.id.clone(), (node.distance, node.records)))
+        .collect()
 }
 
 fn chart_links(chart: &Chart) -> BTreeMap<(String, String), Shown> {
@@ -254,21 +376,34 @@ fn chart_links(chart: &Chart) -> BTreeMap<(String, String), Shown> {
         .edges
         .iter()
         .map(|edge| {
-            let mut ends = [chart.nodes[edge.source as usize].id.clone(), chart.nodes[edge.target as usize].id.clone()];
+            let mut ends = [
+                chart.nodes[edge.source as usize].id.clone(),
+                chart.nodes[edge.target as usize].id.clone(),
+            ];
             ends.sort();
             let [a, b] = ends;
-            ((a, b), (edge.kinds.clone(), edge.weight, edge.evidence.clone()))
+            (
+                (a, b),
+                (edge.kinds.clone(), edge.weight, edge.evidence.clone()),
+            )
         })
         .collect()
 }
 
 fn run(graph: &mut Graph, labels: &[LabelId], op: &Op) {
     match op.clone() {
-        Op::SetRecord { record, mentions, matches } => graph.set_record(
+        Op::SetRecord {
+            record,
+            mentions,
+            matches,
+        } => graph.set_record(
             record_id(record),
             mentions
                 .iter()
-                .map(|&(entity, label)| MentionInput { entity: entity_input(entity), label: labels[label as usize] })
+                .map(|&(entity, label)| MentionInput {
+                    entity: entity_input(entity),
+                    label: labels[label as usize],
+                })
                 .collect(),
             matches
                 .iter()
@@ -280,16 +415,27 @@ fn run(graph: &mut Graph, labels: &[LabelId], op: &Op) {
                 })
                 .collect(),
         ),
-        Op::Merge { id, into, merged } => graph.merge(&format!("m{id}"), &entity_id(into), &entity_id(merged)),
+        Op::Merge { id, into, merged } => {
+            graph.merge(&format!("m{id}"), &entity_id(into), &entity_id(merged))
+        }
         Op::Undo { id } => graph.undo_merge(&format!("m{id}")),
         Op::Exclude(entity) => graph.exclude(&entity_id(entity)),
         Op::Include(entity) => graph.include(&entity_id(entity)),
-        Op::AddRelation { id, kind, from, to, evidence } => graph.add_relation(RelationInput {
+        Op::AddRelation {
+            id,
+            kind,
+            from,
+            to,
+            evidence,
+        } => graph.add_relation(RelationInput {
             id: format!("r{id}"),
             kind: RELATION_KINDS[kind as usize],
             from: entity_id(from),
             to: entity_id(to),
-            evidence: evidence.iter().map(|&(record, label)| (record_id(record), labels[label as usize])).collect(),
+            evidence: evidence
+                .iter()
+                .map(|&(record, label)| (record_id(record), labels[label as usize]))
+                .collect(),
         }),
         Op::RemoveRelation { id } => graph.remove_relation(&format!("r{id}")),
     }

@@ -127,12 +127,18 @@ impl TokenRule {
         {
             // Matching an uploaded photo reads records; it stores nothing.
             Self::Needs(Scope::RecordsRead)
-        } else if ["/api/v1/graph", "/api/v1/map", "/api/v1/layers", "/api/v1/tracks"]
-            .iter()
-            .any(|prefix| under(path, prefix))
+        } else if [
+            "/api/v1/graph",
+            "/api/v1/map",
+            "/api/v1/layers",
+            "/api/v1/tracks",
+        ]
+        .iter()
+        .any(|prefix| under(path, prefix))
         {
             // Charting and exporting a chart are reads, though posted.
-            let reads = read || path == "/api/v1/graph/chart" || path == "/api/v1/graph/chart/export";
+            let reads =
+                read || path == "/api/v1/graph/chart" || path == "/api/v1/graph/chart/export";
             Self::Needs(if reads {
                 Scope::RecordsRead
             } else {

@@ -110,13 +110,21 @@ async fn a_phone_reaches_people_and_places_across_reports_within_clearance() {
         let ben = node.login("ben").await;
         let phone = entity(&node, &ana, "phone", "239-555-0117").await;
 
-        let reply = get(&node, &ana, &format!("/api/v1/graph/entity/{phone}?depth=2")).await;
+        let reply = get(
+            &node,
+            &ana,
+            &format!("/api/v1/graph/entity/{phone}?depth=2"),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let chart = &reply.body;
         let seen = names(chart);
         assert_eq!(seen[0], "+12395550117", "the start comes first: {seen:?}");
         for expected in ["Ivan Petrov", "Houston", "Maria Lopez", "Miami"] {
-            assert!(seen.iter().any(|name| name.contains(expected)), "{expected} not in {seen:?}");
+            assert!(
+                seen.iter().any(|name| name.contains(expected)),
+                "{expected} not in {seen:?}"
+            );
         }
         let shown = evidence(chart);
         for record in [&ad, &tip, &victim] {
@@ -126,24 +134,41 @@ async fn a_phone_reaches_people_and_places_across_reports_within_clearance() {
         assert_eq!(chart["nodes_left_out"], 0);
         // Laid out and measured.
         let nodes = chart["nodes"].as_array().unwrap();
-        assert!(nodes.iter().any(|node| node["x"] != 0.0 || node["y"] != 0.0));
+        assert!(
+            nodes
+                .iter()
+                .any(|node| node["x"] != 0.0 || node["y"] != 0.0)
+        );
         assert!(nodes[0]["degree"].as_u64().unwrap() >= 4);
 
         // Ben lacks VICTIM_PII: the victim's report is neither shown nor counted.
-        let reply = get(&node, &ben, &format!("/api/v1/graph/entity/{phone}?depth=2")).await;
+        let reply = get(
+            &node,
+            &ben,
+            &format!("/api/v1/graph/entity/{phone}?depth=2"),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let text = reply.body.to_string();
         for hidden in ["Maria Lopez", "Miami", victim.as_str()] {
             assert!(!text.contains(hidden), "{hidden} leaked to ben: {text}");
         }
         let seen = names(&reply.body);
-        assert!(seen.iter().any(|name| name.contains("Ivan Petrov")), "{seen:?}");
+        assert!(
+            seen.iter().any(|name| name.contains("Ivan Petrov")),
+            "{seen:?}"
+        );
         assert_eq!(reply.body["nodes"][0]["records"], 2);
         let reply = get(&node, &ben, "/api/v1/graph/entities?q=lopez").await;
         assert_eq!(reply.body, json!([]), "{}", node.backend);
 
         // A limit leaves nodes out and says how many.
-        let reply = get(&node, &ana, &format!("/api/v1/graph/entity/{phone}?depth=2&limit=2")).await;
+        let reply = get(
+            &node,
+            &ana,
+            &format!("/api/v1/graph/entity/{phone}?depth=2&limit=2"),
+        )
+        .await;
         assert_eq!(reply.body["nodes"].as_array().unwrap().len(), 2);
         assert_eq!(
             reply.body["nodes_left_out"].as_u64().unwrap() + 2,
@@ -155,7 +180,12 @@ async fn a_phone_reaches_people_and_places_across_reports_within_clearance() {
         let pat = node.login("pat").await;
         let reply = get(&node, &pat, &format!("/api/v1/graph/entity/{phone}")).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
-        let reply = get(&node, &ana, &format!("/api/v1/graph/entity/{phone}?depth=4")).await;
+        let reply = get(
+            &node,
+            &ana,
+            &format!("/api/v1/graph/entity/{phone}?depth=4"),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         let reply = get(&node, &ana, "/api/v1/graph/entity/nothing-like-it").await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
@@ -195,7 +225,13 @@ async fn paths_charts_and_exports_keep_to_clearance() {
         assert!(communities.contains(&0));
         let reply = post(&node, &ben, "/api/v1/graph/chart", request.clone()).await;
         assert!(!reply.body.to_string().contains("Miami"));
-        let reply = post(&node, &ana, "/api/v1/graph/chart", json!({"records": [ad], "offset": 1, "limit": 1})).await;
+        let reply = post(
+            &node,
+            &ana,
+            "/api/v1/graph/chart",
+            json!({"records": [ad], "offset": 1, "limit": 1}),
+        )
+        .await;
         assert_eq!(reply.body["nodes"].as_array().unwrap().len(), 1);
         assert!(reply.body["nodes_left_out"].as_u64().unwrap() > 0);
 
@@ -213,10 +249,19 @@ async fn paths_charts_and_exports_keep_to_clearance() {
             } else {
                 let text = String::from_utf8(reply.bytes.clone()).unwrap();
                 assert!(text.contains("Ivan Petrov"), "{format}");
-                assert!(!text.contains("Miami") && !text.contains(victim.as_str()), "{format} leaked");
+                assert!(
+                    !text.contains("Miami") && !text.contains(victim.as_str()),
+                    "{format} leaked"
+                );
             }
         }
-        let reply = post(&node, &ana, "/api/v1/graph/chart/export?format=pdf", request).await;
+        let reply = post(
+            &node,
+            &ana,
+            "/api/v1/graph/chart/export?format=pdf",
+            request,
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         let reply = post(&node, &ana, "/api/v1/graph/chart", json!({})).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
@@ -242,7 +287,11 @@ async fn suggested_people_merge_with_provenance_and_the_merge_undoes() {
             .clone();
         let entities = petrov["entities"].as_array().unwrap();
         assert_eq!(entities.len(), 2, "{petrov}");
-        assert_eq!(petrov["shared_identifiers"].as_array().unwrap().len(), 1, "the phone");
+        assert_eq!(
+            petrov["shared_identifiers"].as_array().unwrap().len(),
+            1,
+            "the phone"
+        );
         let (into, merged) = (entities[0].as_str().unwrap(), entities[1].as_str().unwrap());
 
         let reply = post(
@@ -259,14 +308,25 @@ async fn suggested_people_merge_with_provenance_and_the_merge_undoes() {
         assert_eq!(reply.body["records"], 2, "{}", reply.body);
         assert_eq!(reply.body["merged"], json!([merged]));
         // The merged entity answers as the one it joined.
-        let reply = get(&node, &ana, &format!("/api/v1/graph/entity/{merged}/summary")).await;
+        let reply = get(
+            &node,
+            &ana,
+            &format!("/api/v1/graph/entity/{merged}/summary"),
+        )
+        .await;
         assert_eq!(reply.body["id"], into);
         let reply = get(&node, &ana, "/api/v1/graph/merges").await;
         assert_eq!(reply.body[0]["reason"], "same phone, same business");
         assert_eq!(reply.body[0]["actor"], "ana");
 
         let reply = node
-            .call(Method::DELETE, &format!("/api/v1/graph/merges/{merge}"), Some(&ana), None, &[])
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/graph/merges/{merge}"),
+                Some(&ana),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         charted(&node).await;
@@ -277,7 +337,13 @@ async fn suggested_people_merge_with_provenance_and_the_merge_undoes() {
         assert!(reply.body[0]["undone"].is_array(), "{}", reply.body);
         // Undone once only; a merge of an entity with itself is refused.
         let reply = node
-            .call(Method::DELETE, &format!("/api/v1/graph/merges/{merge}"), Some(&ana), None, &[])
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/graph/merges/{merge}"),
+                Some(&ana),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
         let reply = post(
@@ -303,7 +369,8 @@ async fn relations_carry_their_evidence_labels_and_exclusions_unlink() {
         let phone = entity(&node, &ana, "phone", "2395550117").await;
 
         // Ben cannot cite a record he may not see.
-        let relation = json!({"kind": "employer", "from": petrov, "to": lopez, "evidence": [victim]});
+        let relation =
+            json!({"kind": "employer", "from": petrov, "to": lopez, "evidence": [victim]});
         let reply = post(&node, &ben, "/api/v1/graph/relations", relation.clone()).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
         let reply = post(&node, &ana, "/api/v1/graph/relations", relation).await;
@@ -313,12 +380,18 @@ async fn relations_carry_their_evidence_labels_and_exclusions_unlink() {
         let reply = get(&node, &ana, &format!("/api/v1/graph/entity/{petrov}")).await;
         let edges = reply.body["edges"].as_array().unwrap();
         assert!(
-            edges.iter().any(|edge| edge["kinds"] == json!(["employer"])),
+            edges
+                .iter()
+                .any(|edge| edge["kinds"] == json!(["employer"])),
             "{}",
             reply.body
         );
         let reply = get(&node, &ben, &format!("/api/v1/graph/entity/{petrov}")).await;
-        assert!(!reply.body.to_string().contains("employer"), "{}", reply.body);
+        assert!(
+            !reply.body.to_string().contains("employer"),
+            "{}",
+            reply.body
+        );
         let reply = post(
             &node,
             &ana,
@@ -328,7 +401,13 @@ async fn relations_carry_their_evidence_labels_and_exclusions_unlink() {
         .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         let reply = node
-            .call(Method::DELETE, &format!("/api/v1/graph/relations/{id}"), Some(&ana), None, &[])
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/graph/relations/{id}"),
+                Some(&ana),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
 
@@ -344,7 +423,13 @@ async fn relations_carry_their_evidence_labels_and_exclusions_unlink() {
         let reply = get(&node, &admin, "/api/v1/graph/exclusions").await;
         assert_eq!(reply.body[0]["entity"], phone);
         let reply = node
-            .call(Method::DELETE, &format!("/api/v1/graph/exclusions/{phone}"), Some(&admin), None, &[])
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/graph/exclusions/{phone}"),
+                Some(&admin),
+                None,
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT);
         charted(&node).await;

@@ -48,7 +48,12 @@ async fn a_spreadsheet_of_shelters_becomes_a_layer_that_answers_nearest() {
         mapped(&node).await;
 
         // From Galveston: Houston's shelter first, then Dallas's.
-        let reply = get(&node, &ana, "/api/v1/map/nearest?lat=29.30&lon=-94.80&layer=Shelters&k=2").await;
+        let reply = get(
+            &node,
+            &ana,
+            "/api/v1/map/nearest?lat=29.30&lon=-94.80&layer=Shelters&k=2",
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let found = reply.body.as_array().unwrap();
         assert_eq!(found.len(), 2);
@@ -69,7 +74,12 @@ async fn a_spreadsheet_of_shelters_becomes_a_layer_that_answers_nearest() {
         .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         mapped(&node).await;
-        let reply = get(&node, &ana, "/api/v1/map/nearest?lat=29.7&lon=-95.3&layer=Safe%20houses").await;
+        let reply = get(
+            &node,
+            &ana,
+            "/api/v1/map/nearest?lat=29.7&lon=-95.3&layer=Safe%20houses",
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
         let reply = get(&node, &ana, "/api/v1/layers").await;
         assert!(!reply.body.to_string().contains("Safe houses"));
@@ -79,9 +89,21 @@ async fn a_spreadsheet_of_shelters_becomes_a_layer_that_answers_nearest() {
         assert_eq!(reply.body["total"], 4);
 
         // Nothing placeable creates nothing; public layers carry no label.
-        let reply = upload(&node, &ana, "name=Empty&filename=x.csv", "name,city\nX,Narnia\n").await;
+        let reply = upload(
+            &node,
+            &ana,
+            "name=Empty&filename=x.csv",
+            "name,city\nX,Narnia\n",
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
-        let reply = upload(&node, &admin, "name=P&filename=p.csv&public=true&label=NGO", SHELTERS).await;
+        let reply = upload(
+            &node,
+            &admin,
+            "name=P&filename=p.csv&public=true&label=NGO",
+            SHELTERS,
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
         let reply = get(&node, &ana, "/api/v1/layers").await;
         assert_eq!(reply.body.as_array().unwrap().len(), 1);
@@ -99,7 +121,13 @@ async fn geojson_and_kml_layers_are_read() {
                  "geometry": {"type": "Point", "coordinates": [-106.45, 31.76]}},
             ]
         });
-        let reply = upload(&node, &ana, "name=Crossings&filename=c.geojson", geojson.to_string()).await;
+        let reply = upload(
+            &node,
+            &ana,
+            "name=Crossings&filename=c.geojson",
+            geojson.to_string(),
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         let kml = r#"<?xml version="1.0" encoding="UTF-8"?>
 <kml xmlns="http://www.opengis.net/kml/2.2"><Document>
@@ -149,16 +177,28 @@ async fn record_locations_and_places_are_features_within_clearance() {
             .iter()
             .map(|feature| feature["properties"]["kind"].as_str().unwrap())
             .collect();
-        assert!(kinds.contains(&"record") && kinds.contains(&"coordinates") && kinds.contains(&"place"), "{kinds:?}");
+        assert!(
+            kinds.contains(&"record") && kinds.contains(&"coordinates") && kinds.contains(&"place"),
+            "{kinds:?}"
+        );
         let all = reply.body["total"].as_u64().unwrap();
 
         let ben = node.login("ben").await;
         let reply = get(&node, &ben, "/api/v1/map/features").await;
-        assert_eq!(reply.body["total"].as_u64().unwrap(), all - 1, "the victim's home is withheld");
+        assert_eq!(
+            reply.body["total"].as_u64().unwrap(),
+            all - 1,
+            "the victim's home is withheld"
+        );
         assert!(!reply.body.to_string().contains("19.4326"));
 
         // Filters: a box around Dallas, a kind, a search query, a time range.
-        let reply = get(&node, &ana, "/api/v1/map/features?bbox=-97.5,32,-96,33.5&kind=record").await;
+        let reply = get(
+            &node,
+            &ana,
+            "/api/v1/map/features?bbox=-97.5,32,-96,33.5&kind=record",
+        )
+        .await;
         assert_eq!(reply.body["total"], 1, "{}", reply.body);
         let reply = get(&node, &ana, "/api/v1/map/features?q=laredo").await;
         assert_eq!(reply.body["total"].as_u64().unwrap(), all, "{}", reply.body);
@@ -241,11 +281,19 @@ async fn tracks_take_live_positions_and_answer_a_time_window() {
             {"at": "2026-11-01T12:00:00Z", "lat": 11.0, "lon": 100.9},
         ]);
         let uri = format!("/api/v1/tracks/{id}/positions");
-        let reply = node.call(Method::POST, &uri, Some(&ana), Some(positions), &[]).await;
+        let reply = node
+            .call(Method::POST, &uri, Some(&ana), Some(positions), &[])
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         assert_eq!(reply.body["added"], 3);
         let reply = node
-            .call(Method::POST, &uri, Some(&ana), Some(json!([{"at": "2026-11-01T00:00:00Z", "lat": 91.0, "lon": 0.0}])), &[])
+            .call(
+                Method::POST,
+                &uri,
+                Some(&ana),
+                Some(json!([{"at": "2026-11-01T00:00:00Z", "lat": 91.0, "lon": 0.0}])),
+                &[],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 
@@ -258,7 +306,13 @@ async fn tracks_take_live_positions_and_answer_a_time_window() {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let features = reply.body["features"].as_array().unwrap();
         assert_eq!(features[0]["geometry"]["type"], "LineString");
-        assert_eq!(features[0]["geometry"]["coordinates"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            features[0]["geometry"]["coordinates"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
         assert_eq!(features[1]["properties"]["time"], "2026-11-01T06:00:00Z");
 
         // A track labelled NGO is hidden from Ana, who lacks NGO.

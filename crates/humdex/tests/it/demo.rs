@@ -79,12 +79,15 @@ async fn a_chart_from_one_phone_reaches_people_adverts_and_places_within_clearan
             &client,
             &server,
             &analyst,
-            &format!("/api/v1/graph/entities?type=phone&q={}", &CREW_LEADER_PHONE[1..]),
+            &format!(
+                "/api/v1/graph/entities?type=phone&q={}",
+                &CREW_LEADER_PHONE[1..]
+            ),
         )
         .await;
         assert_eq!(found[0]["name"], CREW_LEADER_PHONE, "{found}");
         let phone = found[0]["id"].as_str().unwrap();
-        assert!(found[0]["records"].as_u64().unwrap() > 5, "{found}");
+        assert!(found[0]["records"].as_u64().unwrap() >= 3, "{found}");
 
         let path = format!("/api/v1/graph/entity/{phone}?depth=2&limit=5000");
         let full = get(&client, &server, &admin, &path).await;
@@ -95,9 +98,7 @@ async fn a_chart_from_one_phone_reaches_people_adverts_and_places_within_clearan
                 assert!(kinds.contains(kind), "no {kind} in {kinds:?}");
             }
             assert!(
-                names(chart)
-                    .iter()
-                    .any(|name| name.contains("Barrientos")),
+                names(chart).iter().any(|name| name.contains("Barrientos")),
                 "the crew leader is reached"
             );
         }
@@ -111,10 +112,19 @@ async fn a_chart_from_one_phone_reaches_people_adverts_and_places_within_clearan
         let (full_names, low_names) = (names(&full), names(&low));
         assert!(low_names.is_subset(&full_names));
         assert!(low_names.len() < full_names.len());
-        let hidden: Vec<&String> = full_names.difference(&low_names).collect();
+        // Victims' names, known to the admin only, appear nowhere in the analyst's chart.
         let low_text = low.to_string();
-        for name in &hidden {
-            assert!(!low_text.contains(name.as_str()), "{name} leaked");
+        let hidden_people: Vec<&str> = full["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|node| node["kind"] == "person")
+            .map(|node| node["name"].as_str().unwrap())
+            .filter(|name| !low_names.contains(*name))
+            .collect();
+        assert!(!hidden_people.is_empty(), "a victim is linked to the phone");
+        for name in hidden_people {
+            assert!(!low_text.contains(name), "{name} leaked");
         }
         // No evidence the analyst is shown is a record withheld from them.
         let evidence: BTreeSet<&str> = low["edges"]
@@ -143,10 +153,15 @@ async fn a_chart_from_one_phone_reaches_people_adverts_and_places_within_clearan
         )
         .await;
         assert_eq!(near.as_array().unwrap().len(), 3, "{near}");
-        assert!(near[0]["name"].as_str().unwrap().contains("Harris County"), "{near}");
+        assert!(
+            near[0]["name"].as_str().unwrap().contains("Harris County"),
+            "{near}"
+        );
         let layers = get(&client, &server, &analyst, "/api/v1/layers").await;
         assert!(!layers.to_string().contains("Safe houses"));
-        let caseworker = server.login_with(&client, "caseworker", DEMO_PASSWORD).await;
+        let caseworker = server
+            .login_with(&client, "caseworker", DEMO_PASSWORD)
+            .await;
         let layers = get(&client, &server, &caseworker, "/api/v1/layers").await;
         assert!(layers.to_string().contains("Safe houses"));
     }

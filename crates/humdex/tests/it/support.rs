@@ -90,17 +90,24 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("{}: no address in {line:?}", database.backend));
+        // The address line comes once the node is ready, after any lines about loading.
+        let mut output = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = String::new();
+        let address = loop {
+            let mut line = String::new();
+            let read = output.read_line(&mut line).unwrap();
+            lines.push_str(&line);
+            if let Some(address) = line
+                .split_whitespace()
+                .find(|word| word.starts_with("http://"))
+            {
+                break address.to_owned();
+            }
+            assert!(read > 0, "{}: no address in {lines:?}", database.backend);
+        };
         Self {
             child,
-            base: address.to_owned(),
+            base: address,
         }
     }
 
