@@ -156,24 +156,29 @@ impl Entity {
                 _ => {}
             }
         }
-        let position = self.needs.iter().position(|&(known, _)| known == need);
-        match (change, position) {
-            (Change::Add, Some(position)) => {
-                if let Some((_, count)) = self.needs.get_mut(position) {
-                    *count += 1;
-                }
+        count(&mut self.needs, need, change);
+    }
+}
+
+/// Counts one more or one fewer of `key`, dropping keys counted to zero.
+fn count<T: PartialEq>(counts: &mut SmallVec<[(T, u32); 2]>, key: T, change: Change) {
+    let position = counts.iter().position(|(known, _)| *known == key);
+    match (change, position) {
+        (Change::Add, Some(position)) => {
+            if let Some((_, count)) = counts.get_mut(position) {
+                *count += 1;
             }
-            (Change::Add, None) => self.needs.push((need, 1)),
-            (Change::Remove, Some(position)) => {
-                if let Some((_, count)) = self.needs.get_mut(position) {
-                    *count -= 1;
-                    if *count == 0 {
-                        self.needs.swap_remove(position);
-                    }
-                }
-            }
-            (Change::Remove, None) => {}
         }
+        (Change::Add, None) => counts.push((key, 1)),
+        (Change::Remove, Some(position)) => {
+            if let Some((_, count)) = counts.get_mut(position) {
+                *count -= 1;
+                if *count == 0 {
+                    counts.swap_remove(position);
+                }
+            }
+        }
+        (Change::Remove, None) => {}
     }
 }
 
@@ -237,7 +242,17 @@ enum Change {
     Remove,
 }
 
-/// The entity graph. See the module documentation.
+/// The entity graph: a projection the server keeps in memory, fed from the store (records,
+/// relations, merges, exclusions) and rebuilt on start.
+///
+/// Its inputs are replaced whole, so replaying them in any order converges: what a record
+/// mentions and which of its photos match others ([`Graph::set_record`]), relations analysts
+/// state ([`Graph::add_relation`]), merges of entities analysts decide ([`Graph::merge`],
+/// reversible) and known-benign values without co-mention links ([`Graph::exclude`]). A node is
+/// an entity some record mentions (merged entities are one node, known by the id they were
+/// merged into); a link joins two nodes and carries its evidence, each piece needing labels the
+/// caller must see. Queries take the caller's [`Visibility`] and show only nodes with a visible
+/// mention and links with visible evidence.
 #[derive(Debug, Default)]
 pub struct Graph {
     labels: Labels,
@@ -340,7 +355,9 @@ impl Graph {
     /// Adds or removes a record's mentions (sorted by entity) to or from its entities.
     fn change_mentions(&mut self, record: u32, mentions: &[(u32, LabelId)], change: Change) {
         for group in mentions.chunk_by(|a, b| a.0 == b.0) {
-            let Some(&(entity, _)) = group.first() else { continue };
+            let Some(&(entity, _)) = group.first() else {
+                continue;
+            };
             let labels: SmallVec<[LabelId; 4]> = group.iter().map(|&(_, label)| label).collect();
             let need = self.labels.need_any(&labels);
             if let Some(found) = self.entities.get_mut(entity as usize) {
@@ -850,24 +867,7 @@ impl Graph {
             return;
         };
         let labels = &mut entity.labels;
-        let position = labels.iter().position(|&(known, _)| known == label);
-        match (change, position) {
-            (Change::Add, Some(position)) => {
-                if let Some((_, count)) = labels.get_mut(position) {
-                    *count += 1;
-                }
-            }
-            (Change::Add, None) => labels.push((label, 1)),
-            (Change::Remove, Some(position)) => {
-                if let Some((_, count)) = labels.get_mut(position) {
-                    *count -= 1;
-                    if *count == 0 {
-                        labels.swap_remove(position);
-                    }
-                }
-            }
-            (Change::Remove, None) => {}
-        }
+        count(labels, label, change);
         let sight = match labels.as_slice() {
             [] => Sight::Nobody,
             [(LabelId::PUBLIC, _)] => Sight::AllPublic,

@@ -409,7 +409,7 @@ pub(crate) struct PathQuery {
     from: String,
     /// The entity to reach.
     to: String,
-    /// The longest path looked for, in hops (default 6, at most 8).
+    /// The longest path looked for, in hops (1 to 6, the default).
     max_depth: Option<u32>,
     /// The most paths returned (default 10, at most 100).
     max_paths: Option<usize>,
@@ -440,8 +440,8 @@ async fn shortest_paths(
     let found = async {
         let reader = reads_across(&caller)?;
         let max_depth = query.max_depth.unwrap_or(6);
-        if !(1..=8).contains(&max_depth) {
-            return Err(ApiError::invalid("max_depth", "max_depth is 1 to 8"));
+        if !(1..=6).contains(&max_depth) {
+            return Err(ApiError::invalid("max_depth", "max_depth is 1 to 6"));
         }
         let max_paths = query.max_paths.unwrap_or(10);
         if !(1..=100).contains(&max_paths) {

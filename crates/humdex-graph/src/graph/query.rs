@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use smallvec::SmallVec;
 
+use super::links::Neighbour;
 use super::marks::Marks;
 use super::{EntitySummary, Graph, Sight, dense};
 use crate::chart::{Chart, ChartEdge, ChartNode, LinkKind, NodeKind};
@@ -21,6 +22,9 @@ const MAX_EXPAND: u32 = 2;
 const MAX_PATH_DEPTH: u32 = 6;
 /// A mark for a node the caller may not see, so it is judged once per query.
 const HIDDEN: u32 = u32::MAX;
+/// How many small nodes' lists a scan of many reads side by side: enough misses in flight to
+/// hide memory latency, few enough to stay in registers and the first-level cache.
+const SCAN_BATCH: usize = 16;
 
 /// The shortest paths between two entities.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,7 +153,7 @@ impl Graph {
             let records = self.visible_records(visibility, source);
             return Some(Paths {
                 chart: Chart {
-                    nodes: vec![self.chart_node(source, 0, records)],
+                    nodes: vec![self.chart_node(visibility, source, 0, records)],
                     ..Chart::default()
                 },
                 paths: if max_paths > 0 {
@@ -201,8 +205,8 @@ impl Graph {
             return Some(Paths {
                 chart: Chart {
                     nodes: vec![
-                        self.chart_node(source, 0, records[0]),
-                        self.chart_node(target, 0, records[1]),
+                        self.chart_node(visibility, source, 0, records[0]),
+                        self.chart_node(visibility, target, 0, records[1]),
                     ],
                     ..Chart::default()
                 },
@@ -314,7 +318,10 @@ impl Graph {
                 if visibility.sees_everything()
                     || self.sight.get(*only as usize) == Some(&Sight::AllPublic)
                 {
-                    return self.ranks.get(*only as usize).map_or(0, |rank| rank.records);
+                    return self
+                        .ranks
+                        .get(*only as usize)
+                        .map_or(0, |rank| rank.records);
                 }
                 self.entities.get(*only as usize).map_or(0, |entity| {
                     entity
@@ -340,8 +347,37 @@ impl Graph {
         }
     }
 
+    /// The kind and name a caller is shown for a node. A merged node's own name may come only
+    /// from records the caller may not see, so it shows the first member (itself first) with a
+    /// mention they may see.
+    fn shown_face(&self, visibility: &Visibility, node: u32) -> (NodeKind, &str) {
+        let members = self.members_of(&node);
+        if members.len() > 1 && !visibility.sees_everything() {
+            let seen = |entity: &&u32| {
+                self.entities.get(**entity as usize).is_some_and(|member| {
+                    member
+                        .mentions
+                        .iter()
+                        .any(|&(_, label)| visibility.sees(label))
+                })
+            };
+            let named = |entity: &u32| {
+                let (kind, name) = self.entities.get(*entity as usize)?.face.as_ref()?;
+                Some((*kind, &**name))
+            };
+            if let Some(face) = std::iter::once(&node)
+                .chain(members)
+                .filter(seen)
+                .find_map(named)
+            {
+                return face;
+            }
+        }
+        self.face(node).unwrap_or(UNNAMED)
+    }
+
     fn summary(&self, visibility: &Visibility, node: u32) -> EntitySummary {
-        let (kind, name) = self.face(node).unwrap_or(UNNAMED);
+        let (kind, name) = self.shown_face(visibility, node);
         let mut merged: Vec<String> = self
             .members_of(&node)
             .iter()
@@ -366,8 +402,14 @@ impl Graph {
         }
     }
 
-    fn chart_node(&self, node: u32, distance: u32, records: u32) -> ChartNode {
-        let (kind, name) = self.face(node).unwrap_or(UNNAMED);
+    fn chart_node(
+        &self,
+        visibility: &Visibility,
+        node: u32,
+        distance: u32,
+        records: u32,
+    ) -> ChartNode {
+        let (kind, name) = self.shown_face(visibility, node);
         ChartNode {
             id: self.entity_id(node).to_owned(),
             kind,
@@ -436,14 +478,20 @@ impl Graph {
         limit: usize,
         offset: usize,
     ) -> Chart {
-        let mut marks = self.marks.take(self.entities.len());
-        let ball = self.ball(visibility, starts, depth, &mut marks);
+        let ball = self.ball(
+            visibility,
+            starts,
+            depth,
+            &mut self.marks.take(self.entities.len()),
+        );
         let page = self.page(visibility, &ball.reached, offset, limit);
         let page_nodes: Vec<u32> = page.iter().map(|&(reached, _)| reached.node).collect();
         let mut chart = Chart {
             nodes: page
                 .iter()
-                .map(|&(reached, records)| self.chart_node(reached.node, reached.distance, records))
+                .map(|&(reached, records)| {
+                    self.chart_node(visibility, reached.node, reached.distance, records)
+                })
                 .collect(),
             edges: self.edges_among(visibility, &page_nodes),
             ..Chart::default()
@@ -451,7 +499,7 @@ impl Graph {
         chart.nodes_left_out = (ball.reached.len() - page.len()) as u64;
         // Only a partial page needs the links among the last ring, which the walk did not see.
         if chart.nodes_left_out > 0 {
-            let outer = self.outer_links(visibility, &ball, &marks);
+            let outer = self.outer_links(visibility, &ball);
             let all = ball.inner_links + outer;
             debug_assert!(
                 all >= chart.edges.len() as u64,
@@ -463,8 +511,8 @@ impl Graph {
     }
 
     /// Breadth-first over visible links to visible nodes, counting the visible links among the
-    /// nodes reached that have an end short of the last ring. `marks` end up holding each
-    /// reached node's position in the walk, and [`HIDDEN`] for nodes found hidden.
+    /// nodes reached that have an end short of the last ring. `marks` hold each reached node's
+    /// position in the walk, and [`HIDDEN`] for nodes found hidden.
     fn ball(&self, visibility: &Visibility, starts: &[u32], depth: u32, marks: &mut Marks) -> Ball {
         let mut reached: Vec<Reached> = Vec::new();
         for &start in starts {
@@ -535,30 +583,16 @@ impl Graph {
         }
     }
 
-    /// The visible links between two nodes of the ball's last ring (`marks` as [`Graph::ball`]
-    /// left them).
-    fn outer_links(&self, visibility: &Visibility, ball: &Ball, marks: &Marks) -> u64 {
-        let first = ball.last_ring;
+    /// The visible links between two nodes of the ball's last ring.
+    fn outer_links(&self, visibility: &Visibility, ball: &Ball) -> u64 {
         let outer: Vec<u32> = ball
             .reached
-            .get(first..)
+            .get(ball.last_ring..)
             .unwrap_or(&[])
             .iter()
             .map(|reached| reached.node)
             .collect();
-        let mut links = 0;
-        self.links_among(
-            visibility,
-            &outer,
-            |node| match marks.get(node) {
-                Some(position) if position != HIDDEN && position as usize >= first => {
-                    Some(position as usize - first)
-                }
-                _ => None,
-            },
-            |_, _, _| links += 1,
-        );
-        links
+        self.count_links_among(visibility, &outer)
     }
 
     /// The reached nodes from `offset` to `offset + limit` in chart order (distance, then weight
@@ -608,25 +642,23 @@ impl Graph {
 
     /// The chart edges among `nodes` (indices into it), by source and target.
     fn edges_among(&self, visibility: &Visibility, nodes: &[u32]) -> Vec<ChartEdge> {
-        let mut marks = self.marks.take(self.entities.len());
-        for (index, &node) in nodes.iter().enumerate() {
-            marks.set(node, dense(index));
-        }
         let mut edges = Vec::new();
-        self.links_among(
-            visibility,
-            nodes,
-            |node| marks.get(node).map(|index| index as usize),
-            |a, b, link| {
-                edges.push(self.chart_edge(visibility, dense(a.min(b)), dense(a.max(b)), link))
-            },
-        );
+        self.links_among(visibility, nodes, |a, b, link| {
+            edges.push(self.chart_edge(visibility, dense(a.min(b)), dense(a.max(b)), link));
+        });
         edges.sort_unstable_by_key(|edge| (edge.source, edge.target));
         edges
     }
 
+    /// How many visible links join two of `nodes`.
+    fn count_links_among(&self, visibility: &Visibility, nodes: &[u32]) -> u64 {
+        let mut links = 0;
+        self.links_among(visibility, nodes, |_, _, _| links += 1);
+        links
+    }
+
     /// Calls `each(i, j, link)` once for every visible link between `members[i]` and
-    /// `members[j]`; `index_of` tells a node's index in `members`.
+    /// `members[j]` (distinct nodes).
     ///
     /// A hub is never scanned for the many small nodes around it: a link between a hub and a
     /// small node is reported by the small node, which scans its short list. Links between hubs
@@ -636,9 +668,13 @@ impl Graph {
         &self,
         visibility: &Visibility,
         members: &[u32],
-        index_of: impl Fn(u32) -> Option<usize>,
         mut each: impl FnMut(usize, usize, u32),
     ) {
+        let mut marks = self.marks.take(self.entities.len());
+        for (index, &node) in members.iter().enumerate() {
+            marks.set(node, dense(index));
+        }
+        let index_of = |node: u32| marks.get(node).map(|index| index as usize);
         let mut hubs: Vec<(usize, usize)> = members
             .iter()
             .enumerate()
@@ -646,29 +682,44 @@ impl Graph {
             .map(|(index, &node)| (self.links.neighbours(node).len(), index))
             .collect();
         hubs.sort_unstable();
-        // Scanned in slot order: neighbouring slots share memory pages, which a walk's order
-        // would visit at random.
-        let mut in_slot_order: Vec<(u32, usize)> = members.iter().copied().zip(0..).collect();
+        // Small nodes scan their lists in batches, slot order, a step of every list at a time:
+        // the reads of a batch's adjacencies and of its lists' first entries do not wait on one
+        // another, so the processor overlaps their cache misses instead of taking them one node
+        // at a time (a hub's neighbourhood scans tens of thousands of lists). Slot order lets
+        // neighbouring slots share memory pages.
+        let mut in_slot_order: Vec<(u32, usize)> = members
+            .iter()
+            .copied()
+            .zip(0..)
+            .filter(|&(node, _)| !self.links.is_hub(node))
+            .collect();
         in_slot_order.sort_unstable();
-        for (node, index) in in_slot_order {
-            if self.links.is_hub(node) {
-                continue;
-            }
-            for &entry in self.links.neighbours(node) {
-                if let Some(other) = index_of(entry.node)
-                    && (other > index || self.links.is_hub(entry.node))
-                    && self.links.visible(visibility, entry)
-                {
-                    each(index, other, entry.link());
+        for batch in in_slot_order.chunks(SCAN_BATCH) {
+            let lists: SmallVec<[(&[Neighbour], usize); SCAN_BATCH]> = batch
+                .iter()
+                .map(|&(node, index)| (self.links.neighbours(node), index))
+                .collect();
+            let longest = lists.iter().map(|(list, _)| list.len()).max().unwrap_or(0);
+            for step in 0..longest {
+                for &(list, index) in &lists {
+                    if let Some(&entry) = list.get(step)
+                        && let Some(other) = index_of(entry.node)
+                        && (other > index || self.links.is_hub(entry.node))
+                        && self.links.visible(visibility, entry)
+                    {
+                        each(index, other, entry.link());
+                    }
                 }
             }
         }
         if hubs.is_empty() {
             return;
         }
-        let mut hub_rank: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut hub_rank = vec![usize::MAX; members.len()];
         for (rank, &(_, index)) in hubs.iter().enumerate() {
-            hub_rank.insert(index, rank);
+            if let Some(slot) = hub_rank.get_mut(index) {
+                *slot = rank;
+            }
         }
         for (rank, &(degree, index)) in hubs.iter().enumerate() {
             let Some(adjacency) = members
@@ -690,9 +741,9 @@ impl Graph {
             } else {
                 for &entry in &adjacency.list {
                     if let Some(other) = index_of(entry.node)
-                        && hub_rank
-                            .get(&other)
-                            .is_some_and(|&other_rank| other_rank > rank)
+                        && hub_rank.get(other).is_some_and(|&other_rank| {
+                            other_rank != usize::MAX && other_rank > rank
+                        })
                         && self.links.visible(visibility, entry)
                     {
                         each(index, other, entry.link());
@@ -870,6 +921,7 @@ impl Graph {
                 .iter()
                 .map(|&node| {
                     self.chart_node(
+                        visibility,
                         node,
                         distance_of(node),
                         self.visible_records(visibility, node),
@@ -880,21 +932,7 @@ impl Graph {
         };
         chart.edges = self.edges_among(visibility, &on_paths);
         let all_nodes: Vec<u32> = by_distance.iter().map(|&(_, node)| node).collect();
-        let mut all_links = 0u64;
-        {
-            let mut marks = self.marks.take(self.entities.len());
-            for (position, &node) in all_nodes.iter().enumerate() {
-                marks.set(node, dense(position));
-            }
-            self.links_among(
-                visibility,
-                &all_nodes,
-                |node| marks.get(node).map(|position| position as usize),
-                |_, _, _| {
-                    all_links += 1;
-                },
-            );
-        }
+        let all_links = self.count_links_among(visibility, &all_nodes);
         chart.nodes_left_out = (all_nodes.len() - on_paths.len()) as u64;
         chart.edges_left_out = all_links.saturating_sub(chart.edges.len() as u64);
         Paths {

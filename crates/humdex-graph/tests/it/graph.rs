@@ -826,3 +826,34 @@ fn identifiers_and_nodes_list_what_merge_suggestions_compare() {
     assert_eq!(phones.len(), 1);
     assert_eq!(phones[0].records, 1);
 }
+
+#[test]
+fn a_merged_node_is_named_by_a_member_the_caller_may_see() {
+    let mut graph = Graph::new();
+    let secret = graph.label("LE");
+    public_record(&mut graph, 1, &["person-a", "phone-1"]);
+    graph.set_record(
+        record(2),
+        vec![mention("person-b", secret), mention("phone-1", secret)],
+        Vec::new(),
+    );
+    graph.merge("m1", "person-b", "person-a");
+    let low = graph.visibility(|_| false);
+    let shown = graph.entity(&low, "person-a").unwrap();
+    assert_eq!(
+        shown.name, "name of person-a",
+        "person-b is named only under LE"
+    );
+    let chart = graph.neighbourhood(&low, "phone-1", 1, 10).unwrap();
+    assert!(
+        chart
+            .nodes
+            .iter()
+            .all(|node| node.name != "name of person-b")
+    );
+    let full = graph.visibility(|_| true);
+    assert_eq!(
+        graph.entity(&full, "person-a").unwrap().name,
+        "name of person-b"
+    );
+}

@@ -29,14 +29,6 @@ mod auth;
 mod bad_input;
 /// Releasing records to users and pools, and their queues.
 mod dissemination;
-/// Identity: second factors, lockout, passwords, disabled accounts, API tokens and their scopes,
-/// CSRF, security headers and rate limits.
-#[expect(
-    clippy::unwrap_used,
-    clippy::indexing_slicing,
-    reason = "its helpers fail the test loudly"
-)]
-mod identity;
 /// Link analysis: a phone reaching people and places across reports, paths, charts and their
 /// exports, merges with undo, relations and exclusions, never past the caller's clearance.
 #[expect(
@@ -45,6 +37,14 @@ mod identity;
     reason = "its helpers fail the test loudly"
 )]
 mod graph;
+/// Identity: second factors, lockout, passwords, disabled accounts, API tokens and their scopes,
+/// CSRF, security headers and rate limits.
+#[expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "its helpers fail the test loudly"
+)]
+mod identity;
 /// Photo fingerprints: copies found re-encoded, resized and rotated, only among the records and
 /// files the caller may see; flat pictures never matched; hash lists raising alerts.
 #[expect(
