@@ -222,15 +222,7 @@ impl Images {
         self.follow_fingerprints().await?;
         let mut pairs = Vec::new();
         for row in self.store.fingerprints_by_id(ids).await? {
-            let fingerprint = Fingerprint {
-                hash: Hash256::from_bytes(&row.fingerprint.hash),
-                quality: row.fingerprint.quality,
-                dihedral: row
-                    .fingerprint
-                    .dihedral
-                    .map(|hash| Hash256::from_bytes(&hash)),
-            };
-            for (other, _, _) in self.near(&[fingerprint], self.max_distance).await {
+            for (other, _, _) in self.near(&[from_store(&row)], self.max_distance).await {
                 if other != row.id {
                     pairs.push((row.id, other));
                 }
@@ -354,6 +346,18 @@ impl Images {
             }
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
+    }
+}
+
+/// A fingerprint as the store keeps it.
+fn from_store(row: &StoredFingerprint) -> Fingerprint {
+    Fingerprint {
+        hash: Hash256::from_bytes(&row.fingerprint.hash),
+        quality: row.fingerprint.quality,
+        dihedral: row
+            .fingerprint
+            .dihedral
+            .map(|hash| Hash256::from_bytes(&hash)),
     }
 }
 
@@ -629,17 +633,7 @@ async fn attachment_matches(
                 }),
             ));
         }
-        let fingerprints: Vec<Fingerprint> = rows
-            .iter()
-            .map(|row| Fingerprint {
-                hash: Hash256::from_bytes(&row.fingerprint.hash),
-                quality: row.fingerprint.quality,
-                dihedral: row
-                    .fingerprint
-                    .dihedral
-                    .map(|hash| Hash256::from_bytes(&hash)),
-            })
-            .collect();
+        let fingerprints: Vec<Fingerprint> = rows.iter().map(from_store).collect();
         let matches = images.matches(&reader, &fingerprints, max_distance).await?;
         Ok(matches_json(&fingerprints, max_distance, matches))
     }

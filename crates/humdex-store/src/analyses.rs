@@ -124,11 +124,7 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let part = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
-                let label = match row.try_get::<&str, _>("label")? {
-                    "" => None,
-                    text => Some(text.parse::<Label>().map_err(corrupt)?),
-                };
-                Ok((mention_from_row(row, part)?, label))
+                Ok((mention_from_row(row, part)?, stored_label(row)?))
             })
             .collect()
     }
@@ -163,17 +159,18 @@ impl Store {
         visible: &VisibleRecord,
     ) -> Result<VisibleAnalysis> {
         let id = visible.record().id;
-        // A row's part, when the reader may see that part of the record.
-        let shown_part = |row: &AnyRow| -> Result<Option<TextPart>> {
-            let part: TextPart = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
+        // Whether the reader may see that part of the record.
+        let shows = |part: &TextPart, label: Option<&Label>| {
             let withheld = part
                 .field()
                 .is_some_and(|name| visible.withheld_fields().contains(name));
-            let label = match row.try_get::<&str, _>("label")? {
-                "" => None,
-                text => Some(text.parse::<Label>().map_err(corrupt)?),
-            };
-            Ok((!withheld && reader.satisfies(label.as_ref())).then_some(part))
+            !withheld && reader.satisfies(label)
+        };
+        // A row's part, when the reader may see it.
+        let shown_part = |row: &AnyRow| -> Result<Option<TextPart>> {
+            let part: TextPart = row.try_get::<String, _>("part")?.parse().map_err(corrupt)?;
+            let label = stored_label(row)?;
+            Ok(shows(&part, label.as_ref()).then_some(part))
         };
         let version = sqlx::query("SELECT version FROM record_analyses WHERE record_id = $1")
             .bind(id.to_string())
@@ -181,20 +178,13 @@ impl Store {
             .await?
             .map(|row| row.try_get::<i64, _>("version"))
             .transpose()?;
-        let mut mentions = Vec::new();
-        let rows = sqlx::query(
-            "SELECT part, start_char, end_char, kind, text, normalized, confidence, source, label \
-             FROM mentions WHERE record_id = $1 ORDER BY part, start_char",
-        )
-        .bind(id.to_string())
-        .fetch_all(self.pool())
-        .await?;
-        for row in rows {
-            let Some(part) = shown_part(&row)? else {
-                continue;
-            };
-            mentions.push(mention_from_row(&row, part)?);
-        }
+        let mentions = self
+            .labelled_mentions_for_projection(id)
+            .await?
+            .into_iter()
+            .filter(|(mention, label)| shows(&mention.part, label.as_ref()))
+            .map(|(mention, _)| mention)
+            .collect();
         let mut indicators = Vec::new();
         let rows = sqlx::query(
             "SELECT part, start_char, end_char, text, category, weight, reason, label \
@@ -236,6 +226,14 @@ fn mention_from_row(row: &AnyRow, part: TextPart) -> Result<Mention> {
         confidence: row.try_get::<f64, _>("confidence")? as f32,
         source: row.try_get("source")?,
     })
+}
+
+/// A row's `label` column: "" for none.
+fn stored_label(row: &AnyRow) -> Result<Option<Label>> {
+    match row.try_get::<&str, _>("label")? {
+        "" => Ok(None),
+        text => text.parse().map(Some).map_err(corrupt),
+    }
 }
 
 fn offset(stored: i64) -> Result<usize> {
