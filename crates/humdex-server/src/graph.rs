@@ -187,8 +187,7 @@ impl LinkGraph {
                 let Ok(id) = change.subject.parse::<Uuid>() else {
                     return Ok(());
                 };
-                let merges = self.store.entity_merges().await?;
-                let Some(merge) = merges.iter().find(|merge| merge.id == id) else {
+                let Some(merge) = self.store.entity_merge(id).await? else {
                     return Ok(());
                 };
                 let mut graph = self.graph.write().await;
@@ -699,7 +698,11 @@ async fn find_entities(
             kind.parse()
                 .map_err(|error: String| ApiError::invalid("type", error))?,
         ],
-        None => Vec::new(),
+        None => EntityKind::ALL
+            .into_iter()
+            .map(NodeKind::Entity)
+            .chain([NodeKind::Photo])
+            .collect(),
     };
     let limit = query.limit.unwrap_or(20);
     if !(1..=200).contains(&limit) {

@@ -161,6 +161,8 @@ async fn a_phone_reaches_people_and_places_across_reports_within_clearance() {
         assert_eq!(reply.body["nodes"][0]["records"], 2);
         let reply = get(&node, &ben, "/api/v1/graph/entities?q=lopez").await;
         assert_eq!(reply.body, json!([]), "{}", node.backend);
+        let reply = get(&node, &ana, "/api/v1/graph/entities?q=lopez").await;
+        assert_eq!(reply.body[0]["name"], "Maria Lopez", "{}", reply.body);
 
         // A limit leaves nodes out and says how many.
         let reply = get(
