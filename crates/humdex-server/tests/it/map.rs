@@ -10,10 +10,11 @@ async fn get(node: &Node, token: &str, uri: &str) -> Reply {
     node.call(Method::GET, uri, Some(token), None, &[]).await
 }
 
-/// Waits until the map has read the whole journal.
+/// Waits until the map, and the search index its `q` filter asks, have read the whole journal.
 async fn mapped(node: &Node) {
     let head = node.store.journal_head().await.unwrap();
     node.state.map().caught_up(head).await;
+    node.state.searchable(head).await;
 }
 
 async fn upload(node: &Node, token: &str, query: &str, file: impl Into<Body>) -> Reply {
