@@ -2,7 +2,8 @@
 //! ([`auth`]), with CSRF protection, security headers and rate limits; record intake, reads, edits and
 //! workflow ([`records`]), the entities text analysis finds in them, analyst pools, the journal and the dashboard, the tamper-evident audit
 //! log's checkpoints, proofs and entries (signed with an [`AuditKey`]), and the OpenAPI
-//! description generated from the handlers at `/api/v1/openapi.json`.
+//! description generated from the handlers at `/api/v1/openapi.json`; and the browser UI
+//! (`humdex-web`), a client of the same API.
 //!
 //! Handlers stay thin: they extract their inputs, call the store and map its errors through
 //! [`ApiError`]. Rules belong in `humdex-model` and `humdex-store`, not here.
@@ -329,6 +330,7 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }),
         )
+        .merge(humdex_web::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(headers::security_headers))

@@ -17,6 +17,10 @@ mod support;
     reason = "its helpers fail the test loudly"
 )]
 mod audit;
+/// The browser UI, end to end in headless Chromium: sign-in, intake with an attachment, entities
+/// highlighted, search, a live notification, the link chart, the map, withheld fields.
+#[expect(clippy::panic, reason = "a test fails loudly")]
+mod browser;
 /// `humdex import` and `humdex user add`.
 mod cli;
 /// The demo dataset served: a chart from one suspect's phone reaching people, adverts and places

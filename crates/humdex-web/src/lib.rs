@@ -1,0 +1,187 @@
+//! The Humdex browser UI. The browser is a client of the same JSON API as every other client,
+//! signed in by the session cookie: every privilege rule is enforced once, by the API, and the
+//! UI cannot show what the API would not answer.
+//!
+//! Every screen is one page (`index.html`) whose script draws the screen the address names;
+//! the scripts, styles and third-party libraries (Leaflet, Cytoscape.js, the Natural Earth
+//! basemap) are embedded at build time and served under `/assets/`.
+#![warn(missing_docs)]
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// One embedded file.
+struct Asset {
+    /// Its path under `/assets/`.
+    path: &'static str,
+    /// A strong ETag: its SHA-256, quoted.
+    etag: &'static str,
+    bytes: &'static [u8],
+}
+
+static ASSETS: &[Asset] = include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+
+/// The addresses of the UI's screens. Anything else that is not the API is a 404, as it should
+/// be, rather than a page that says nothing was found.
+pub const SCREENS: [&str; 11] = [
+    "/",
+    "/login",
+    "/intake",
+    "/records/{id}",
+    "/search",
+    "/notifications",
+    "/chart",
+    "/map",
+    "/admin",
+    "/account",
+    "/import",
+];
+
+/// The UI's routes: its screens and `/assets/{path}`.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    SCREENS
+        .iter()
+        .fold(Router::new(), |router, screen| {
+            router.route(screen, get(page))
+        })
+        .route("/assets/{*path}", get(asset))
+}
+
+async fn page(headers: HeaderMap) -> Response {
+    serve("app/index.html", &headers)
+}
+
+async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    serve(&path, &headers)
+}
+
+fn serve(path: &str, headers: &HeaderMap) -> Response {
+    let Some((etag, bytes)) = find(path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let fresh = headers
+        .get(IF_NONE_MATCH)
+        .is_some_and(|presented| presented.as_bytes() == etag.as_bytes());
+    let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
+    // Revalidated on every use: a new build must never run against an old script.
+    let caching = [
+        (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (ETAG, etag),
+    ];
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, caching).into_response();
+    }
+    let content_type = HeaderValue::from_static(content_type(path));
+    (caching, [(CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+/// The file at `path` with its ETag: from `HUMDEX_WEB_DIR` for our own files when that is set
+/// (developing the UI without rebuilding), otherwise embedded.
+fn find(path: &str) -> Option<(String, Cow<'static, [u8]>)> {
+    if let (Some(dir), Some(relative)) = (development_dir(), path.strip_prefix("app/")) {
+        if relative
+            .split('/')
+            .any(|part| part == ".." || part.is_empty())
+        {
+            return None;
+        }
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "development only: small files, read at the edge"
+        )]
+        let bytes = std::fs::read(dir.join(relative)).ok()?;
+        return Some((format!("\"dev-{}\"", bytes.len()), Cow::Owned(bytes)));
+    }
+    ASSETS
+        .iter()
+        .find(|asset| asset.path == path)
+        .map(|asset| (asset.etag.to_owned(), Cow::Borrowed(asset.bytes)))
+}
+
+fn development_dir() -> Option<&'static PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::var_os("HUMDEX_WEB_DIR").map(PathBuf::from);
+        if let Some(dir) = &dir {
+            tracing::warn!(dir = %dir.display(), "serving the UI's own files from disk");
+        }
+        dir
+    })
+    .as_ref()
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn get(uri: &str, etag: Option<&str>) -> Response {
+        let mut request = Request::get(uri);
+        if let Some(etag) = etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        let request = request.body(Body::empty()).unwrap();
+        routes::<()>().oneshot(request).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_screen_is_the_page_and_assets_revalidate() {
+        let page = get("/records/abc", None).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(page.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+        let etag = page.headers()[ETAG].to_str().unwrap().to_owned();
+        let body = page.into_body().collect().await.unwrap().to_bytes();
+        assert!(String::from_utf8_lossy(&body).contains("/assets/app/main.js"));
+
+        assert_eq!(
+            get("/", Some(&etag)).await.status(),
+            StatusCode::NOT_MODIFIED
+        );
+        assert_eq!(get("/", Some("\"other\"")).await.status(), StatusCode::OK);
+        let leaflet = get("/assets/vendor/leaflet.js", None).await;
+        assert_eq!(leaflet.status(), StatusCode::OK);
+        assert_eq!(
+            leaflet.headers()[CONTENT_TYPE],
+            "text/javascript; charset=utf-8"
+        );
+        assert_eq!(
+            get("/assets/vendor/countries-50m.json", None)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            get("/assets/app/../Cargo.toml", None).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(get("/nowhere", None).await.status(), StatusCode::NOT_FOUND);
+    }
+}

@@ -1,0 +1,35 @@
+use std::path::Path;
+use std::process::Command;
+
+use humdex_testkit::TestDatabase;
+
+use crate::support::Server;
+
+/// The browser tests in `web/tests` (node:test with playwright-core driving Debian's Chromium),
+/// run against `humdex serve --demo`. They need `npm ci` in `web/` and `/usr/bin/chromium`,
+/// which `.ci/run` installs; the screenshots they take land in `target/screenshots`.
+#[test]
+fn the_ui_works_in_a_real_browser() {
+    // The UI talks to the API alone, which the other tests run on every backend.
+    let database = TestDatabase::sqlite();
+    let server = Server::start_with(&database, &["--demo"]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let web = root.join("web");
+    assert!(
+        web.join("node_modules/playwright-core").is_dir(),
+        "the browser tests need `npm ci` in web/ (.ci/run does it)"
+    );
+    let screenshots = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), Into::into)
+        .join("screenshots");
+    let status = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/"])
+        .current_dir(&web)
+        .env("HUMDEX_URL", &server.base)
+        .env("HUMDEX_SCREENSHOTS", &screenshots)
+        .status();
+    match status {
+        Ok(status) => assert!(status.success(), "the browser tests failed ({status})"),
+        Err(error) => panic!("cannot run node for the browser tests: {error}"),
+    }
+}
