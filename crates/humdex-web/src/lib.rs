@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(page.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
         let etag = page.headers()[ETAG].to_str().unwrap().to_owned();
         let body = page.into_body().collect().await.unwrap().to_bytes();
-        assert!(String::from_utf8_lossy(&body).contains("/assets/app/main.js"));
+        assert!(String::from_utf8_lossy(&body).contains("/assets/app/js/main.js"));
 
         assert_eq!(
             get("/", Some(&etag)).await.status(),
