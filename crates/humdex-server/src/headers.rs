@@ -2,7 +2,7 @@
 //! framing, no referrer, HSTS, no powerful browser features, and `Cache-Control: no-store` on the
 //! API (its answers hold victims' data). A handler that sets one of these itself keeps its own.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
@@ -11,12 +11,18 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// `(name, value)` for every response.
-const HEADERS: [(HeaderName, &str); 6] = [
-    (
-        CONTENT_SECURITY_POLICY,
-        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    ),
+/// The Content-Security-Policy: our own origin only, and the map's tile server when the node
+/// has one (`image_origin`).
+pub(crate) fn content_security_policy(image_origin: Option<&str>) -> HeaderValue {
+    let images = image_origin.map_or(String::new(), |origin| format!("img-src 'self' {origin}; "));
+    let policy = format!(
+        "default-src 'self'; {images}frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or(HeaderValue::from_static("default-src 'self'"))
+}
+
+/// `(name, value)` for every response, besides the Content-Security-Policy.
+const HEADERS: [(HeaderName, &str); 5] = [
     (X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (X_FRAME_OPTIONS, "DENY"),
     (REFERRER_POLICY, "no-referrer"),
@@ -31,12 +37,17 @@ const HEADERS: [(HeaderName, &str); 6] = [
     ),
 ];
 
-/// Adds the security headers to the response.
-pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
+/// Adds the security headers to the response, with `policy` as its Content-Security-Policy.
+pub(crate) async fn security_headers(
+    State(policy): State<HeaderValue>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
     let api = path.starts_with("/api/") || path == "/health";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    headers.entry(CONTENT_SECURITY_POLICY).or_insert(policy);
     for (name, value) in HEADERS {
         headers
             .entry(name)

@@ -44,6 +44,7 @@ pub use audit::AuditKey;
 pub use csrf::CSRF_HEADER;
 pub use http::error::ApiError;
 pub use http::extract::ClientAddress;
+pub use humdex_web::TileServer;
 pub use search::{Reindexed, reindex};
 
 /// Limits of the API.
@@ -76,6 +77,8 @@ pub struct Config {
     pub image_match_distance: u32,
     /// The largest map-layer file accepted.
     pub max_layer_bytes: usize,
+    /// A map tile server for the UI's map, besides the bundled offline basemap.
+    pub tile_server: Option<TileServer>,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             webhook_private_networks: false,
             image_match_distance: humdex_imagehash::index::DEFAULT_MAX_DISTANCE,
             max_layer_bytes: 64 * 1024 * 1024,
+            tile_server: None,
         }
     }
 }
@@ -325,15 +329,20 @@ pub fn app(state: AppState) -> Router {
         .merge(map::routes(state.config.max_layer_bytes))
         .split_for_parts();
     let openapi = Arc::new(openapi);
+    let tiles = state.config.tile_server.as_ref();
+    let policy = headers::content_security_policy(tiles.map(|tiles| tiles.origin.as_str()));
     router
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(openapi.as_ref().clone()) }),
         )
-        .merge(humdex_web::routes())
+        .merge(humdex_web::routes(tiles))
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            headers::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

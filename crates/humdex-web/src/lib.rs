@@ -17,6 +17,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde_json::json;
 
 /// One embedded file.
 struct Asset {
@@ -45,17 +46,65 @@ pub const SCREENS: [&str; 11] = [
     "/import",
 ];
 
-/// The UI's routes: its screens and `/assets/{path}`.
-pub fn routes<S>() -> Router<S>
+/// A map tile server the node's users may reach, for a richer basemap than the bundled one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileServer {
+    /// The URL template, `https://host/path/{z}/{x}/{y}.png`.
+    pub url: String,
+    /// `scheme://host[:port]`, which the Content-Security-Policy must allow images from.
+    pub origin: String,
+    /// The attribution its licence asks for.
+    pub attribution: String,
+}
+
+impl TileServer {
+    /// Checks a URL template: http(s), a host, and the `{z}`, `{x}` and `{y}` placeholders.
+    pub fn new(url: &str, attribution: &str) -> Result<Self, String> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .filter(|(scheme, _)| matches!(*scheme, "https" | "http"))
+            .ok_or("a tile server's URL starts with https:// or http://")?;
+        let host = rest.split('/').next().unwrap_or_default();
+        let host_characters = |c: char| c.is_ascii_alphanumeric() || ".-:[]".contains(c);
+        if host.is_empty() || !host.chars().all(host_characters) {
+            return Err(format!("{url}: no host name"));
+        }
+        if let Some(missing) = ["{z}", "{x}", "{y}"]
+            .iter()
+            .find(|part| !rest.contains(*part))
+        {
+            return Err(format!("{url}: the template lacks {missing}"));
+        }
+        Ok(Self {
+            url: url.to_owned(),
+            origin: format!("{scheme}://{host}"),
+            attribution: attribution.to_owned(),
+        })
+    }
+}
+
+/// The UI's routes: its screens, `/assets/{path}`, and `/ui/settings.json` (what the node's
+/// operator chose for the UI: a tile server, or none for the bundled basemap alone).
+pub fn routes<S>(tiles: Option<&TileServer>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
+    let tiles = tiles.map(|tiles| json!({"url": tiles.url, "attribution": tiles.attribution}));
+    let settings = json!({ "tiles": tiles }).to_string();
+    let settings = move || async move {
+        let headers = [
+            (CONTENT_TYPE, "application/json"),
+            (CACHE_CONTROL, "no-cache"),
+        ];
+        (headers, settings)
+    };
     SCREENS
         .iter()
         .fold(Router::new(), |router, screen| {
             router.route(screen, get(page))
         })
         .route("/assets/{*path}", get(asset))
+        .route("/ui/settings.json", get(settings))
 }
 
 async fn page(headers: HeaderMap) -> Response {
@@ -149,7 +198,11 @@ mod tests {
             request = request.header(IF_NONE_MATCH, etag);
         }
         let request = request.body(Body::empty()).unwrap();
-        routes::<()>().oneshot(request).await.unwrap()
+        let tiles = TileServer::new("https://tiles.example.org/{z}/{x}/{y}.png", "© \"Tiles\"");
+        routes::<()>(Some(&tiles.unwrap()))
+            .oneshot(request)
+            .await
+            .unwrap()
     }
 
     #[tokio::test]
@@ -183,5 +236,24 @@ mod tests {
             StatusCode::NOT_FOUND
         );
         assert_eq!(get("/nowhere", None).await.status(), StatusCode::NOT_FOUND);
+        let settings = get("/ui/settings.json", None)
+            .await
+            .into_body()
+            .collect()
+            .await;
+        assert_eq!(
+            settings.unwrap().to_bytes(),
+            r#"{"tiles":{"url":"https://tiles.example.org/{z}/{x}/{y}.png","attribution":"© \"Tiles\""}}"#
+        );
+    }
+
+    #[test]
+    fn tile_servers_are_checked() {
+        let tiles = TileServer::new("https://a.tile.example:8443/osm/{z}/{x}/{y}.png", "").unwrap();
+        assert_eq!(tiles.origin, "https://a.tile.example:8443");
+        assert!(TileServer::new("ftp://x/{z}/{x}/{y}", "").is_err());
+        assert!(TileServer::new("https://x/{z}/{x}.png", "").is_err());
+        assert!(TileServer::new("https:///{z}/{x}/{y}", "").is_err());
+        assert!(TileServer::new("https://x y/{z}/{x}/{y}", "").is_err());
     }
 }

@@ -127,6 +127,18 @@ enum Command {
               default_value_t = humdex_imagehash::index::DEFAULT_MAX_DISTANCE,
               value_parser = clap::value_parser!(u32).range(0..=64))]
         image_match_distance: u32,
+        /// A map tile server for the UI (`https://host/{z}/{x}/{y}.png`), drawn over the bundled
+        /// offline basemap; its users' browsers must be able to reach it.
+        #[arg(long, env = "HUMDEX_TILE_URL", value_name = "URL")]
+        tile_url: Option<String>,
+        /// The attribution the tile server's licence asks for, shown on the map.
+        #[arg(
+            long,
+            env = "HUMDEX_TILE_ATTRIBUTION",
+            default_value = "",
+            requires = "tile_url"
+        )]
+        tile_attribution: String,
     },
     /// Rebuilds the search index from the journal. Stop the server first.
     Reindex {
@@ -436,7 +448,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             search_index,
             webhook_private_networks,
             image_match_distance,
+            tile_url,
+            tile_attribution,
         } => {
+            let tile_server = tile_url
+                .map(|url| humdex_server::TileServer::new(&url, &tile_attribution))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let audit_key_path = audit::key_path(&store, audit_key.audit_key);
             let search_index = search_index.path(&store);
             serve(
@@ -452,6 +470,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     search_index: Some(search_index),
                     webhook_private_networks,
                     image_match_distance,
+                    tile_server,
                     ..Config::default()
                 },
             )

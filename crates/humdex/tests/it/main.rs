@@ -19,7 +19,6 @@ mod support;
 mod audit;
 /// The browser UI, end to end in headless Chromium: sign-in, intake with an attachment, entities
 /// highlighted, search, a live notification, the link chart, the map, withheld fields.
-#[expect(clippy::panic, reason = "a test fails loudly")]
 mod browser;
 /// `humdex import` and `humdex user add`.
 mod cli;
