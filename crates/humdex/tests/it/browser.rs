@@ -6,8 +6,9 @@ use humdex_testkit::TestDatabase;
 use crate::support::Server;
 
 /// The browser tests in `web/tests` (node:test with playwright-core driving Debian's Chromium),
-/// run against `humdex serve --demo`. They need `npm ci` in `web/` and `/usr/bin/chromium`,
-/// which `.ci/run` installs; the screenshots they take land in `target/screenshots`.
+/// run against `humdex serve --demo`. They need Debian's `/usr/bin/chromium` (`.ci/run` installs
+/// it) and the packages of `web/package-lock.json`, installed here when missing; the screenshots
+/// they take land in `target/screenshots`.
 #[test]
 fn the_ui_works_in_a_real_browser() {
     // The UI talks to the API alone, which the other tests run on every backend.
@@ -15,9 +16,19 @@ fn the_ui_works_in_a_real_browser() {
     let server = Server::start_with(&database, &["--demo"]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let web = root.join("web");
+    if !web.join("node_modules/playwright-core").is_dir() {
+        let installed = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&web)
+            .status();
+        assert!(
+            installed.is_ok_and(|status| status.success()),
+            "`npm ci` in web/ failed: the browser tests need playwright-core"
+        );
+    }
     assert!(
-        web.join("node_modules/playwright-core").is_dir(),
-        "the browser tests need `npm ci` in web/ (.ci/run does it)"
+        Path::new("/usr/bin/chromium").exists(),
+        "the browser tests drive Debian's Chromium: apt-get install chromium"
     );
     let screenshots = std::env::var_os("CARGO_TARGET_DIR")
         .map_or_else(|| root.join("target"), Into::into)
