@@ -1231,3 +1231,36 @@ async fn the_openapi_document_lists_the_identity_endpoints() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_ui_is_served_under_the_same_policy_and_a_tile_server_widens_only_images() {
+    let database = TestDatabase::sqlite();
+    let tiles =
+        humdex_server::TileServer::new("https://tiles.example.org/{z}/{x}/{y}.png", "©").unwrap();
+    let config = Config {
+        tile_server: Some(tiles),
+        ..Config::default()
+    };
+    let node = Node::new(database, config).await;
+    let page = node
+        .call(Method::GET, "/records/abc", None, None, &[])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page.bytes).contains("<main"));
+    assert_eq!(
+        page.headers["content-security-policy"],
+        "default-src 'self'; img-src 'self' https://tiles.example.org; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'self'"
+    );
+    assert_eq!(page.headers["x-frame-options"], "DENY");
+    let settings = node
+        .call(Method::GET, "/ui/settings.json", None, None, &[])
+        .await;
+    assert_eq!(
+        settings.body["tiles"]["url"],
+        "https://tiles.example.org/{z}/{x}/{y}.png"
+    );
+    // Not a screen, not the API: a 404, not the page.
+    let nowhere = node.call(Method::GET, "/nowhere", None, None, &[]).await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+}
