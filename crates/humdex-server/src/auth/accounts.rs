@@ -1,11 +1,13 @@
-//! Accounts: a user changes their own password; admins list users, reset passwords, and
-//! disable and enable accounts.
+//! Accounts: a user changes their own password; admins add and list users, reset passwords,
+//! and disable and enable accounts.
+
+use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use humdex_model::{Role, Username};
-use humdex_store::Account;
+use humdex_store::{Account, NewUser};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -89,6 +91,64 @@ async fn change_password(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    /// The login name.
+    #[schema(value_type = String)]
+    username: Username,
+    /// What they do.
+    role: Role,
+    /// Their first password: at least 12 characters.
+    password: String,
+    /// The authorizations to issue them; each must be defined.
+    #[serde(default)]
+    authorizations: BTreeSet<String>,
+}
+
+/// Adds a user. Admins only. Nothing is added when any authorization is undefined.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
+    request_body = NewAccount,
+    responses((status = 201, body = AccountView), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn add_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody<NewAccount>,
+) -> Result<(StatusCode, Json<AccountView>), ApiError> {
+    caller.must_be_admin()?;
+    let NewAccount {
+        username,
+        role,
+        password,
+        authorizations,
+    } = body.value;
+    check_new_password("password", &password)?;
+    let defined: BTreeSet<String> = (state.store.authorization_definitions().await?)
+        .into_iter()
+        .map(|definition| definition.name)
+        .collect();
+    if let Some(unknown) = authorizations.difference(&defined).next() {
+        return Err(ApiError::invalid(
+            "authorizations",
+            format!("unknown authorization `{unknown}`: define it first"),
+        ));
+    }
+    let user = NewUser {
+        username: username.clone(),
+        role,
+        password_hash: hash_password_blocking(password).await?,
+        authorizations: authorizations.into_iter().collect(),
+    };
+    state
+        .store
+        .add_user(caller.name(), user, state.now())
+        .await?;
+    let account = state.store.account(username.as_str()).await?;
+    Ok((StatusCode::CREATED, Json(account.into())))
 }
 
 /// Lists the users with the state of their accounts. Admins only.
@@ -178,7 +238,7 @@ pub(super) fn limited_routes() -> OpenApiRouter<AppState> {
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_users))
+        .routes(routes!(list_users, add_user))
         .routes(routes!(reset_password))
         .routes(routes!(disable_user))
         .routes(routes!(enable_user))

@@ -1215,6 +1215,7 @@ async fn the_openapi_document_lists_the_identity_endpoints() {
             ("/api/v1/admin/mfa-policy", "get"),
             ("/api/v1/admin/mfa-policy", "put"),
             ("/api/v1/users", "get"),
+            ("/api/v1/users", "post"),
             ("/api/v1/users/{username}/password", "post"),
             ("/api/v1/users/{username}/disable", "post"),
             ("/api/v1/users/{username}/enable", "post"),
@@ -1263,4 +1264,56 @@ async fn the_ui_is_served_under_the_same_policy_and_a_tile_server_widens_only_im
     // Not a screen, not the API: a 404, not the page.
     let nowhere = node.call(Method::GET, "/nowhere", None, None, &[]).await;
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn admins_add_users_with_defined_authorizations_only() {
+    for node in nodes().await {
+        let admin = node.login("admin").await;
+        let ana = node.login("ana").await;
+        let new = |name: &str, authorizations: &[&str]| {
+            json!({"username": name, "role": "caseworker", "password": "a long first password",
+                   "authorizations": authorizations})
+        };
+        let add = |token: &String, body: Value| {
+            let token = token.clone();
+            let node = &node;
+            async move {
+                node.call(Method::POST, "/api/v1/users", Some(&token), Some(body), &[])
+                    .await
+            }
+        };
+        let refused = add(&ana, new("cat", &["CASEWORK"])).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", node.backend);
+        let unknown = add(&admin, new("cat", &["CASEWORK", "SECRET_SQUIRREL"])).await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", node.backend);
+        assert_eq!(unknown.body["error"]["field"], "authorizations");
+        let short = add(
+            &admin,
+            json!({"username": "cat", "role": "caseworker", "password": "short"}),
+        )
+        .await;
+        assert_eq!(short.status, StatusCode::BAD_REQUEST, "{}", node.backend);
+        let users = node
+            .call(Method::GET, "/api/v1/users", Some(&admin), None, &[])
+            .await;
+        assert_eq!(
+            users.body.as_array().unwrap().len(),
+            5,
+            "refusals add nobody"
+        );
+
+        let added = add(&admin, new("cat", &["CASEWORK"])).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+        assert_eq!(added.body["role"], "caseworker");
+        assert_eq!(added.body["authorizations"], json!(["CASEWORK"]));
+        assert_eq!(
+            add(&admin, new("cat", &[])).await.status,
+            StatusCode::CONFLICT,
+            "{}",
+            node.backend
+        );
+        let signed_in = node.try_login("cat", "a long first password", None).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", node.backend);
+    }
 }
