@@ -105,3 +105,17 @@ export function section(title, ...children) {
 export function failure(error) {
   return h("p", { class: "error", role: "alert" }, error?.message ?? String(error));
 }
+
+/**
+ * Gives every body cell of `table` a `data-label` naming its column (from the header row), so
+ * CSS can stack each row as a card on a narrow screen and still say what each value is.
+ */
+export function labelCells(table) {
+  const headers = [...table.querySelectorAll("thead th")].map((header) => header.textContent);
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, index) => {
+      if (headers[index]) cell.dataset.label = headers[index];
+    });
+  }
+  return table;
+}
