@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
-import { assertClean, base, launch, password, screenshot, signIn, uniqueWord, watch } from "./browser.mjs";
+import { assertClean, base, launch, screenshot, signIn, uniqueWord, watch } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -36,6 +36,39 @@ function totp(secret, step) {
 }
 
 const currentStep = () => Math.floor(Date.now() / 30_000);
+
+/**
+ * Fills the admin's "Add a user" form (on /admin, Users tab) and submits it; answers the form.
+ * `confirm` is what goes into the confirmation field.
+ */
+async function addUser(page, { username, role, password, authorizations = [] }, confirm = password) {
+  const form = page.getByRole("form", { name: "Add a user" });
+  await form.getByLabel("Username").fill(username);
+  await form.getByLabel("Role").selectOption(role);
+  await form.getByLabel("First password").fill(password);
+  await form.getByLabel("Confirm the password").fill(confirm);
+  for (const name of authorizations) await form.getByRole("checkbox", { name: new RegExp(`^${name} `) }).check();
+  await form.getByRole("button", { name: "Add user" }).click();
+  return form;
+}
+
+/** A fresh page signed in through the sign-in screen with a password of one's own. */
+async function signInWith(username, secret) {
+  const context = await browser.newContext({ baseURL: base });
+  const page = await context.newPage();
+  watch(page);
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(secret);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  return page;
+}
+
+/** The usernames the API lists, asked as the admin signed in on `page`. */
+async function usernames(page) {
+  const users = await page.request.get("/api/v1/users").then((answer) => answer.json());
+  return users.map((user) => user.username);
+}
 
 test("RFC 6238's test vector", () => {
   // Appendix B: the ASCII secret "12345678901234567890" at 59 s gives 94287082 (8 digits).
@@ -84,6 +117,69 @@ test("an admin manages users, sees the audit log with the sign-in, and the check
   await page.context().close();
 });
 
+test("an admin adds a user, who can sign in; a refused attempt says why by the field and adds nobody", async () => {
+  const page = await signIn(browser, "admin");
+  await page.goto("/admin");
+  await page.locator('table.users tr[data-user="admin"]').waitFor();
+  const username = uniqueWord("new");
+  const secret = `first-${uniqueWord("pw")}`;
+  const account = { username, role: "caseworker", password: secret, authorizations: ["VICTIM_PII", "CASEWORK"] };
+  const form = page.getByRole("form", { name: "Add a user" });
+  const fieldOf = (label) => form.locator(".field", { has: page.getByLabel(label) });
+
+  // Too short: the server's words under the password, and nobody added.
+  await addUser(page, { ...account, password: "short-pass" });
+  await fieldOf("First password").getByText("a password has at least 12 characters").waitFor();
+  assert.equal(await form.getByLabel("First password").getAttribute("aria-invalid"), "true");
+  assert.equal(await fieldOf("Username").locator(".error:visible").count(), 0);
+
+  // Two different passwords are caught before anything is sent.
+  await addUser(page, account, `${secret}x`);
+  await fieldOf("Confirm the password").getByText("The two passwords differ.").waitFor();
+  assert.equal(await fieldOf("First password").locator(".error:visible").count(), 0);
+
+  // An authorization undefined by the time the form is sent (as from a stale page): the
+  // server refuses it, and says so under the authorizations.
+  await page.route("**/api/v1/users", (route) => {
+    const request = route.request();
+    if (request.method() !== "POST") return route.continue();
+    const body = JSON.parse(request.postData());
+    return route.continue({ postData: JSON.stringify({ ...body, authorizations: [...body.authorizations, "NOT_DEFINED"] }) });
+  });
+  await addUser(page, account);
+  const checks = form.getByRole("group", { name: "Authorizations" });
+  await checks.getByText("unknown authorization `NOT_DEFINED`: define it first").waitFor();
+  await page.unroute("**/api/v1/users");
+  assert.equal(await page.locator(`table.users tr[data-user="${username}"]`).count(), 0);
+  assert.ok(!(await usernames(page)).includes(username));
+
+  // Accepted: listed with the role and authorizations, and the admin is told what to do next.
+  await addUser(page, account);
+  const row = page.locator(`table.users tr[data-user="${username}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /caseworker[\s\S]*CASEWORK[\s\S]*VICTIM_PII[\s\S]*Active/);
+  const confirmation = form.getByRole("status");
+  await confirmation.getByText(`Added ${username}`).waitFor();
+  assert.match(await confirmation.innerText(), /password over securely[\s\S]*change it/);
+  assert.equal(await form.getByLabel("Username").inputValue(), "", "the form is cleared for the next user");
+  assert.equal(await checks.locator(".error:visible").count(), 0);
+  await screenshot(page, "admin-add-user");
+
+  // The same name again is refused under the username.
+  await addUser(page, account);
+  await fieldOf("Username").getByText(`user ${username} exists already`).waitFor();
+  assert.equal((await usernames(page)).filter((name) => name === username).length, 1);
+  assertClean(page);
+  await page.context().close();
+
+  // The new user signs in with the password the admin gave.
+  const user = await signInWith(username, secret);
+  await user.waitForURL((url) => !url.pathname.startsWith("/login"));
+  assert.match(await user.locator("header.bar .account").innerText(), new RegExp(`${username} \\(caseworker\\)`));
+  assertClean(user);
+  await user.context().close();
+});
+
 test("a non-admin opening /admin is told it is for admins only", async () => {
   const page = await signIn(browser, "analyst");
   await page.goto("/admin");
@@ -93,23 +189,22 @@ test("a non-admin opening /admin is told it is for admins only", async () => {
   await page.context().close();
 });
 
-test("a user enrols TOTP, signs in with a code, and turns it off again", async (t) => {
-  // The API cannot create users, so this uses the demo's caseworker and leaves it as it was.
-  const username = "caseworker";
-  t.after(async () => {
-    const admin = await signIn(browser, "admin");
-    const me = await admin.request.get("/api/v1/auth/me").then((answer) => answer.json());
-    const users = await admin.request.get("/api/v1/users").then((answer) => answer.json());
-    if (users.find((user) => user.username === username)?.mfa_enabled) {
-      await admin.request.delete(`/api/v1/users/${username}/mfa`, { headers: { "x-csrf-token": me.csrf_token } });
-    }
-    await admin.context().close();
-  });
+test("a user enrols TOTP, signs in with a code, and turns it off again", async () => {
+  // A user of its own, added by the admin through the form, so no other test's user changes.
+  const username = uniqueWord("mfa");
+  const password = `first-${uniqueWord("pw")}`;
+  const admin = await signIn(browser, "admin");
+  await admin.goto("/admin");
+  await addUser(admin, { username, role: "caseworker", password, authorizations: ["VICTIM_PII"] });
+  await admin.locator(`table.users tr[data-user="${username}"]`).waitFor();
+  assertClean(admin);
+  await admin.context().close();
 
-  const page = await signIn(browser, username);
+  const page = await signInWith(username, password);
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
   await page.goto("/account");
   await page.getByRole("heading", { name: "Who you are" }).waitFor();
-  assert.match(await page.locator("dl.facts").first().innerText(), /caseworker[\s\S]*VICTIM_PII/);
+  assert.match(await page.locator("dl.facts").first().innerText(), new RegExp(`${username}[\\s\\S]*caseworker[\\s\\S]*VICTIM_PII`));
   await page.getByRole("button", { name: "Set up an authenticator app" }).click();
   await page.getByRole("img", { name: /QR code/ }).waitFor();
   const secret = (await page.getByLabel("Secret key").innerText()).replace(/\s/g, "");

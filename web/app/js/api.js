@@ -29,7 +29,7 @@ export function whenSignedOut(callback) {
 
 /**
  * Calls the API: `api("GET", "/records", {query})`, `api("POST", "/records", {json})`,
- * `api("POST", path, {body, type})` for raw bodies. Answers the parsed JSON, the text for
+ * `api("POST", path, {body, type})` for raw bodies; `signal` cancels. Answers the parsed JSON, the text for
  * non-JSON answers, or the Blob when `blob: true`.
  */
 export async function api(method, path, options = {}) {
@@ -50,8 +50,9 @@ export async function api(method, path, options = {}) {
   if (method !== "GET" && csrfToken) headers["x-csrf-token"] = csrfToken;
   let response;
   try {
-    response = await fetch(url, { method, headers, body, credentials: "same-origin" });
-  } catch {
+    response = await fetch(url, { method, headers, body, credentials: "same-origin", signal: options.signal });
+  } catch (error) {
+    if (error?.name === "AbortError") throw error;
     throw new ApiError(0, { error: { message: "The server cannot be reached. Check the connection and try again." } });
   }
   if (response.status === 401 && !options.signingIn) onSignedOut();

@@ -1,7 +1,7 @@
 // The offline basemap: country shapes from the bundled world atlas (Natural Earth via
 // world-atlas, TopoJSON) drawn on the map's sea-coloured background, so a map works with no
-// tile server and sends nothing about where an analyst is looking to anyone. A tile server
-// can be named instead once the deployment has one.
+// tile server and sends nothing about where an analyst is looking to anyone. A node's operator
+// may name a tile server instead (`humdex serve --tile-url`).
 
 const ATLAS = "/assets/vendor/countries-50m.json";
 const ATTRIBUTION = "Borders: Natural Earth";
@@ -12,12 +12,12 @@ export const WRAP_MARGIN = 60;
 let countries = null;
 
 /**
- * Adds the basemap to the Leaflet `map`: tiles from `tileUrl` when one is given, else the
- * bundled country shapes. Answers the layer.
+ * Adds the basemap to the Leaflet `map`: the node's tile server when it has one (`tiles`, from
+ * `/ui/settings.json`), else the bundled country shapes. Answers the layer.
  */
-export async function addBasemap(map, { tileUrl } = {}) {
-  if (tileUrl) {
-    return L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
+export async function addBasemap(map, { tiles } = {}) {
+  if (tiles?.url) {
+    return L.tileLayer(tiles.url, { maxZoom: 19, attribution: tiles.attribution }).addTo(map);
   }
   countries ??= loadCountries().catch((error) => {
     countries = null;

@@ -30,6 +30,8 @@ const app = {
   notify,
   /** Notifications that arrived since the page was opened, newest last. */
   live: [],
+  /** The node's tile server for maps (`{url, attribution}`), or null for the bundled basemap. */
+  tiles: null,
 };
 
 let leaveScreen = null;
@@ -138,6 +140,7 @@ export function markSeen(id) {
   if (!app.user) return;
   const seen = Number(localStorage.getItem(seenKey(app.user)) ?? 0);
   if (id > seen) localStorage.setItem(seenKey(app.user), String(id));
+  if (id >= newestEarlier) unseenEarlier = 0;
   showUnseen();
 }
 
@@ -154,15 +157,20 @@ function showUnseen() {
   );
 }
 
+/** Unseen notifications from before the page was opened, and the newest of their ids. */
 let unseenEarlier = 0;
+let newestEarlier = 0;
 
 async function followNotifications(me) {
   const seen = Number(localStorage.getItem(seenKey(me)) ?? 0);
   app.live = [];
   try {
-    unseenEarlier = (await get("/notifications", { after: seen, limit: 500 })).length;
+    const earlier = await get("/notifications", { after: seen, limit: 500 });
+    unseenEarlier = earlier.length;
+    newestEarlier = earlier.at(-1)?.id ?? 0;
   } catch {
     unseenEarlier = 0;
+    newestEarlier = 0;
   }
   showUnseen();
   events = new EventSource("/api/v1/notifications/stream");
@@ -227,6 +235,12 @@ whenSignedOut(async () => {
 });
 
 async function start() {
+  try {
+    const response = await fetch("/ui/settings.json");
+    if (response.ok) app.tiles = (await response.json()).tiles ?? null;
+  } catch {
+    // The bundled basemap serves without settings.
+  }
   try {
     await signedIn(await api("GET", "/auth/me", { signingIn: true }));
   } catch (error) {

@@ -1,5 +1,5 @@
 // What the intake and record screens share: label choices, attaching files (drop or pick, then
-// upload with progress), names of fields as words, and the offline basemap.
+// upload with progress), and names of fields as words.
 
 import { ApiError } from "./api.js";
 import { field, h, replace } from "./dom.js";
@@ -159,61 +159,4 @@ export function pendingFile(file, user, { onRemove } = {}) {
     },
   };
   return entry;
-}
-
-/** The world's countries from the bundled TopoJSON, fetched once. */
-let countries = null;
-
-/**
- * Draws the countries as a plain basemap on the Leaflet `map` (no tile server: the network is
- * closed). Rings crossing the date line are unwrapped, so no stripe runs across the world.
- */
-export async function basemap(map) {
-  countries ??= fetch("/assets/vendor/countries-50m.json")
-    .then((response) => {
-      if (!response.ok) throw new Error(`The basemap could not be loaded (${response.status}).`);
-      return response.json();
-    })
-    .then((data) => unwrapped(topojson.feature(data, data.objects.countries)))
-    .catch((error) => {
-      countries = null;
-      throw error;
-    });
-  const layer = L.geoJSON(await countries, {
-    interactive: false,
-    style: { color: "#8a9aab", weight: 0.6, fillColor: "#f7f4ea", fillOpacity: 1 },
-  });
-  layer.addTo(map);
-  return layer;
-}
-
-function unwrapped(collection) {
-  for (const feature of collection.features) {
-    const geometry = feature.geometry;
-    if (!geometry) continue;
-    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
-    for (const polygon of polygons) {
-      for (let index = 0; index < polygon.length; index += 1) polygon[index] = unwrapRing(polygon[index]);
-    }
-  }
-  return collection;
-}
-
-/** Each point within 180° of the one before, then the ring moved back to centre on the map. */
-function unwrapRing(ring) {
-  const out = [];
-  let shift = 0;
-  for (const [lon, lat] of ring) {
-    const previous = out.at(-1);
-    if (previous) {
-      const jump = lon + shift - previous[0];
-      if (jump > 180) shift -= 360;
-      else if (jump < -180) shift += 360;
-    }
-    out.push([lon + shift, lat]);
-  }
-  const lons = out.map(([lon]) => lon);
-  const centre = (Math.min(...lons) + Math.max(...lons)) / 2;
-  const back = -360 * Math.round(centre / 360);
-  return back ? out.map(([lon, lat]) => [lon + back, lat]) : out;
 }

@@ -119,16 +119,127 @@ async function showUsers(container, app) {
     container,
     section(
       "Users",
-      h(
-        "p",
-        { class: "muted" },
-        "Disable an account to stop its sessions and API tokens at once. ",
-        "New users are added by the operator on the server (the API has no route for it yet).",
-      ),
+      h("p", { class: "muted" }, "Disable an account to stop its sessions and API tokens at once."),
       table,
+      addUserForm(definitions, async (account) => {
+        await reload();
+        // The new row is the one the admin looks for next.
+        table.querySelector(`tr[data-user="${CSS.escape(account.username)}"]`)?.scrollIntoView({ block: "nearest" });
+      }),
     ),
     dialog,
   );
+}
+
+/**
+ * The form adding a user with a first password. Each error the server names a field for is
+ * shown under that field; `added(account)` runs after the server created the account.
+ */
+function addUserForm(definitions, added) {
+  const username = h("input", { name: "username", required: true, autocomplete: "off", spellcheck: "false", maxlength: "64" });
+  const role = h("select", { name: "role", required: true }, ROLES.map((name) => h("option", { value: name, selected: name === "analyst" }, name)));
+  // No minlength: the server's rule and its message are the ones that count.
+  const password = h("input", { name: "password", type: "password", required: true, autocomplete: "new-password" });
+  const confirmation = h("input", { name: "confirm", type: "password", required: true, autocomplete: "new-password" });
+  const boxes = definitions.map((definition) =>
+    h(
+      "label",
+      { class: "check" },
+      h("input", { type: "checkbox", name: "authorizations", value: definition.name }),
+      h("code", {}, definition.name),
+      ` ${definition.description}`,
+    ),
+  );
+  const authorizations = h("fieldset", { class: "checks" }, h("legend", {}, "Authorizations"), boxes);
+
+  const usernameField = field("Username", username, "Letters, digits, dot, underscore, hyphen and @; at most 64.");
+  const roleField = field("Role", role);
+  const passwordField = field("First password", password, "At least 12 characters. They should change it when they first sign in.");
+  const confirmField = field("Confirm the password", confirmation);
+
+  // After field(), which sets the hint as the description: the error joins it.
+  const controls = { username, role, password, confirm: confirmation, authorizations };
+  const places = { username: usernameField, role: roleField, password: passwordField, confirm: confirmField, authorizations };
+  const errors = Object.fromEntries(
+    Object.entries(controls).map(([name, control]) => {
+      const error = h("p", { class: "error", id: `add-user-${name}-error`, hidden: true });
+      control.setAttribute("aria-describedby", [control.getAttribute("aria-describedby"), error.id].filter(Boolean).join(" "));
+      places[name].append(error);
+      return [name, error];
+    }),
+  );
+  const message = h("div", { role: "status" });
+
+  function showError(name, text) {
+    const error = errors[name];
+    error.hidden = false;
+    replace(error, text);
+    controls[name].setAttribute("aria-invalid", "true");
+    (name === "authorizations" ? boxes[0]?.querySelector("input") : controls[name])?.focus();
+  }
+  function clearErrors() {
+    for (const [name, error] of Object.entries(errors)) {
+      error.hidden = true;
+      replace(error);
+      controls[name].removeAttribute("aria-invalid");
+    }
+    replace(message);
+    message.className = "";
+  }
+
+  const submit = h("button", { type: "submit" }, "Add user");
+  const form = h(
+    "form",
+    { class: "define add-user", "aria-labelledby": "add-user-title" },
+    h("h3", { id: "add-user-title" }, "Add a user"),
+    usernameField,
+    roleField,
+    passwordField,
+    confirmField,
+    authorizations,
+    h("div", { class: "actions" }, submit),
+    message,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors();
+    if (password.value !== confirmation.value) {
+      showError("confirm", "The two passwords differ.");
+      return;
+    }
+    const account = {
+      username: username.value.trim(),
+      role: role.value,
+      password: password.value,
+      authorizations: boxes.map((label) => label.querySelector("input")).filter((box) => box.checked).map((box) => box.value),
+    };
+    submit.disabled = true;
+    try {
+      const created = await post("/users", account);
+      form.reset();
+      await added(created);
+      message.className = "verdict verdict-ok";
+      replace(
+        message,
+        h("strong", {}, `Added ${created.username}`),
+        ` (${created.role}; authorizations: ${created.authorizations.join(", ") || "none"}). `,
+        "Hand the first password over securely — in person or by another channel than the username, never in the same message — ",
+        "and tell them to change it under Account as soon as they sign in.",
+      );
+    } catch (error) {
+      // A clash of names is about the username; other errors name their field, if any.
+      const where = error.status === 409 ? "username" : error.field;
+      if (where in errors) {
+        showError(where, error.message);
+      } else {
+        message.className = "error";
+        replace(message, error.message);
+      }
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
 }
 
 function usersTable(users, manage) {

@@ -5,7 +5,8 @@
 
 import { ApiError, api, get } from "../api.js";
 import { field, h, replace } from "../dom.js";
-import { basemap, controlOf, fileDrop, labelSelect, pendingFile } from "../records-shared.js";
+import { addBasemap } from "../basemap.js";
+import { controlOf, fileDrop, labelSelect, pendingFile } from "../records-shared.js";
 
 const CHANNELS = [
   ["form", "Web form"],
@@ -348,9 +349,9 @@ export async function render(main, app) {
     else marker = L.circleMarker(point, { radius: 8, color: "#a4161a", weight: 3, fillColor: "#e63946", fillOpacity: 0.8 }).addTo(map);
   }
   if (window.L) {
-    map = L.map(mapBox, { worldCopyJump: true, minZoom: 1, attributionControl: false }).fitBounds([[-50, -150], [72, 170]]);
+    map = L.map(mapBox, { worldCopyJump: true, minZoom: 1, attributionControl: Boolean(app.tiles) }).fitBounds([[-50, -150], [72, 170]]);
     map.on("click", (event) => setPoint(event.latlng.wrap()));
-    basemap(map).catch((error) => replace(mapNote, `${error.message} You can still click to set a point.`));
+    addBasemap(map, { tiles: app.tiles }).catch((error) => replace(mapNote, `${error.message} You can still click to set a point.`));
   } else {
     replace(mapNote, "The map could not be loaded: type latitude and longitude.");
   }

@@ -131,8 +131,8 @@ export async function render(main, app) {
     maxBounds: [[-89, -180 - WRAP_MARGIN], [89, 180 + WRAP_MARGIN]],
     maxBoundsViscosity: 1,
   });
-  // A tile server, once the deployment names one (`app.tileUrl`), replaces the bundled shapes.
-  addBasemap(map, { tileUrl: app.tileUrl }).catch((error) => app.notify(error.message, "error"));
+  // The node's tile server, when its operator named one, replaces the bundled shapes.
+  addBasemap(map, { tiles: app.tiles }).catch((error) => app.notify(error.message, "error"));
   const features = L.layerGroup().addTo(map);
   const focused = L.layerGroup().addTo(map);
   const overlays = new Map();
