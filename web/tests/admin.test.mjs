@@ -52,12 +52,12 @@ async function addUser(page, { username, role, password, authorizations = [] }, 
   return form;
 }
 
-/** A fresh page signed in through the sign-in screen with a password of one's own. */
-async function signInWith(username, secret) {
+/** A fresh page that has sent `username` and `secret` through the sign-in screen at `path`. */
+async function signInWith(username, secret, path = "/login") {
   const context = await browser.newContext({ baseURL: base });
   const page = await context.newPage();
   watch(page);
-  await page.goto("/login");
+  await page.goto(path);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(secret);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -226,13 +226,7 @@ test("a user enrols TOTP, signs in with a code, and turns it off again", async (
 
   // A new browser: the password, then a code. A step is accepted once, and the server allows
   // one step of skew, so the next step's code is fresh and valid now.
-  const context = await browser.newContext({ baseURL: base });
-  const again = await context.newPage();
-  watch(again);
-  await again.goto("/login?next=%2Faccount");
-  await again.getByLabel("Username").fill(username);
-  await again.getByLabel("Password").fill(password);
-  await again.getByRole("button", { name: "Sign in" }).click();
+  const again = await signInWith(username, password, "/login?next=%2Faccount");
   await again.getByLabel("Code from your authenticator app").fill(totp(secret, Math.max(confirmedStep, currentStep()) + 1));
   await again.getByRole("button", { name: "Verify" }).click();
   await again.waitForURL((url) => url.pathname === "/account");
@@ -243,7 +237,7 @@ test("a user enrols TOTP, signs in with a code, and turns it off again", async (
   await again.getByRole("button", { name: "Turn off second factor" }).click();
   await again.getByText(/Off: signing in needs only your password/).waitFor();
   assertClean(again);
-  await context.close();
+  await again.context().close();
 });
 
 test("an analyst imports a CSV and sees the job finish with 2 records created", async () => {

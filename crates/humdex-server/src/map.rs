@@ -9,7 +9,7 @@
 //! Each feature keeps the labels of the part it came from, and every answer shows, counts and
 //! clusters only the features the caller may see.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -384,6 +384,9 @@ pub(crate) struct FeatureQuery {
     kind: Option<String>,
     /// Only features of records matching this search query.
     q: Option<String>,
+    /// Only the features of this record.
+    #[param(value_type = Option<String>)]
+    record: Option<RecordId>,
     /// The web map's zoom (0–20), which sets the size of clusters (default 2).
     zoom: Option<u8>,
     /// `h3:<resolution>` (0–15): counts per H3 cell instead of points or clusters.
@@ -395,6 +398,9 @@ struct Selection {
     features: Vec<(usize, Feature)>,
     /// Whether the search query matched more records than the map takes.
     records_left_out: u64,
+    /// How many of the features the other filters select fall in each month (`YYYY-MM`, UTC),
+    /// whatever the time range: the bars behind the map's time slider.
+    months: BTreeMap<String, u64>,
 }
 
 impl FeatureQuery {
@@ -434,6 +440,7 @@ impl FeatureQuery {
         };
         let features = state.map.features.read().await;
         let mut selected = Vec::new();
+        let mut months = BTreeMap::new();
         for slot in features.index.within(&bbox, |_| true) {
             let Some(feature) = features.get(*slot) else {
                 continue;
@@ -441,20 +448,32 @@ impl FeatureQuery {
             if kind.is_some_and(|kind| kind != feature.kind) || !feature.visible_to(reader) {
                 continue;
             }
+            if let Some(records) = &records {
+                let Source::Record(record) = feature.source else {
+                    continue;
+                };
+                if !records.contains(&record) {
+                    continue;
+                }
+            }
+            if self
+                .record
+                .is_some_and(|record| feature.source != Source::Record(record))
+            {
+                continue;
+            }
+            if let Some(month) = feature
+                .time
+                .and_then(|time| time.to_string().get(..7).map(str::to_owned))
+            {
+                *months.entry(month).or_default() += 1;
+            }
             if self.from.is_some() || self.to.is_some() {
                 let Some(time) = feature.time else {
                     continue;
                 };
                 if self.from.is_some_and(|from| time < from) || self.to.is_some_and(|to| time > to)
                 {
-                    continue;
-                }
-            }
-            if let Some(records) = &records {
-                let Source::Record(record) = feature.source else {
-                    continue;
-                };
-                if !records.contains(&record) {
                     continue;
                 }
             }
@@ -469,13 +488,15 @@ impl FeatureQuery {
         Ok(Selection {
             features: selected,
             records_left_out,
+            months,
         })
     }
 }
 
 /// Features as GeoJSON: points when few, else server-side clusters (`cluster: true`, `count`,
-/// `bbox` to zoom into), or H3 cell counts with `aggregate=h3:<resolution>`. Only what the
-/// caller may see is shown or counted.
+/// `bbox` to zoom into), or H3 cell counts with `aggregate=h3:<resolution>`; with `total`, and
+/// `timeline`, the features per month whatever `from` and `to`. Only what the caller may see
+/// is shown or counted.
 #[utoipa::path(get, path = "/api/v1/map/features", tag = "map", security(("bearer" = [])),
     params(FeatureQuery),
     responses((status = 200, description = "a GeoJSON FeatureCollection"), (status = 400, body = ErrorBody)))]
@@ -499,11 +520,15 @@ async fn features(
         let selection = query.select(&state, &reader, usize::MAX).await?;
         let total = selection.features.len();
         let records_left_out = selection.records_left_out;
+        let timeline: Vec<Value> = (selection.months.iter())
+            .map(|(month, count)| json!({"month": month, "count": count}))
+            .collect();
         tokio::task::spawn_blocking(move || feature_collection(selection, zoom, aggregate))
             .await
             .map_err(|_| ApiError::Internal)?
             .map(|collection| {
                 let collection = with(collection, "total", json!(total));
+                let collection = with(collection, "timeline", json!(timeline));
                 with(collection, "records_left_out", json!(records_left_out))
             })
     }

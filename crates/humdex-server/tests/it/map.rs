@@ -207,6 +207,16 @@ async fn record_locations_and_places_are_features_within_clearance() {
         assert_eq!(reply.body["total"], 0);
         let reply = get(&node, &ana, "/api/v1/map/features?to=2000-01-01T00:00:00Z").await;
         assert_eq!(reply.body["total"], 0);
+        // The time slider's bars count what the other filters select, whatever the time range,
+        // and only what the caller may see.
+        let months = |reply: &crate::support::Reply| -> u64 {
+            (reply.body["timeline"].as_array().unwrap().iter())
+                .map(|month| month["count"].as_u64().unwrap())
+                .sum()
+        };
+        assert_eq!(months(&reply), all, "{}", reply.body);
+        let reply = get(&node, &ben, "/api/v1/map/features?to=2000-01-01T00:00:00Z").await;
+        assert_eq!(months(&reply), all - 1);
         let reply = get(&node, &ana, "/api/v1/map/features?bbox=1,2,3").await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 
@@ -227,6 +237,21 @@ async fn record_locations_and_places_are_features_within_clearance() {
             .map(|cell| cell["properties"]["count"].as_u64().unwrap())
             .sum();
         assert_eq!(counted, all);
+        // One record's features.
+        let other = node
+            .create_record(
+                &ana,
+                json!({"kind": "report", "title": "Elsewhere", "narrative": "Seen at 51.5072, -0.1276.",
+                       "source": {"channel": "api", "reliability": "B", "credibility": 2}}),
+            )
+            .await;
+        mapped(&node).await;
+        let reply = get(&node, &ana, &format!("/api/v1/map/features?record={other}")).await;
+        assert_eq!(reply.body["total"], 1, "{}", reply.body);
+        assert_eq!(
+            reply.body["features"][0]["properties"]["record"],
+            other.as_str()
+        );
     }
 }
 
