@@ -19,7 +19,8 @@ use anyhow::Context as _;
 use futures::future::join_all;
 use humdex_model::{
     Assignee, Channel, Credibility, Field, FieldName, FieldValue, Kind, Label, Location, NewLayer,
-    NewLayerFeature, NewRecord, Priority, Reader, Reliability, Role, Source, State, User, Username,
+    NewLayerFeature, NewPosition, NewRecord, NewTrack, Priority, Reader, Reliability, Role, Source,
+    State, User, Username,
 };
 use humdex_store::{NewUser, Store};
 use jiff::civil::Date;
@@ -116,6 +117,15 @@ pub async fn load(
             .await
             .with_context(|| format!("creating demo layer {name}"))?;
     }
+    let (track, positions) = van_track(now)?;
+    let track = store
+        .create_track(&seeder(ADMIN)?, track, since)
+        .await
+        .context("creating the demo's track")?;
+    store
+        .add_positions(&seeder(ADMIN)?, track.id, &positions, since)
+        .await
+        .context("adding the demo track's positions")?;
 
     let planned = plan(SEED, now)?;
     let total = planned.len() as u64;
@@ -403,6 +413,48 @@ fn layers() -> anyhow::Result<Vec<NewLayer>> {
             features: SAFE_HOUSES.iter().map(Service::feature).collect(),
         },
     ])
+}
+
+/// The stops of the crew's van, from the border to the farm (real cities).
+const VAN_ROUTE: [(f64, f64); 9] = [
+    (27.5306, -99.4803), // Laredo, TX
+    (29.4241, -98.4936), // San Antonio, TX
+    (29.7604, -95.3698), // Houston, TX
+    (30.4515, -91.1871), // Baton Rouge, LA
+    (30.6954, -88.0399), // Mobile, AL
+    (30.4383, -84.2807), // Tallahassee, FL
+    (29.6516, -82.3248), // Gainesville, FL
+    (28.5383, -81.3792), // Orlando, FL
+    (26.4187, -81.4173), // Immokalee, FL
+];
+
+/// A track for the map's time slider: the crew's van seen by plate readers every hour on its
+/// way from Laredo to Immokalee, three weeks before `now`; law enforcement only.
+fn van_track(now: Timestamp) -> anyhow::Result<(NewTrack, Vec<NewPosition>)> {
+    const STEPS_PER_LEG: u32 = 6;
+    let start = now.checked_sub(SignedDuration::from_hours(21 * 24))?;
+    let mut positions = Vec::new();
+    for (leg, pair) in VAN_ROUTE.windows(2).enumerate() {
+        let [(lat0, lon0), (lat1, lon1)] = pair else {
+            continue;
+        };
+        for step in 0..STEPS_PER_LEG {
+            let along = f64::from(step) / f64::from(STEPS_PER_LEG);
+            let hours = i64::try_from(leg)? * i64::from(STEPS_PER_LEG) + i64::from(step);
+            positions.push(NewPosition {
+                at: start.checked_add(SignedDuration::from_hours(hours))?,
+                lat: lat0 + (lat1 - lat0) * along,
+                lon: lon0 + (lon1 - lon0) * along,
+                properties: r#"{"source": "plate reader"}"#.to_owned(),
+            });
+        }
+    }
+    let track = NewTrack {
+        name: "White van TX 7GHK-291".to_owned(),
+        kind: "vehicle".to_owned(),
+        label: Some("LE".parse().map_err(anyhow::Error::msg)?),
+    };
+    Ok((track, positions))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3432,6 +3484,9 @@ mod tests {
                 .iter()
                 .any(|layer| layer.label.as_ref().map(Label::as_str) == Some("NGO"))
         );
+        let tracks = store.tracks().await?;
+        assert_eq!(tracks.len(), 1);
+        assert_eq!(tracks[0].positions, 48);
 
         let admin = seeder("admin")?;
         let records: Vec<Record> = store
