@@ -209,6 +209,13 @@ document.addEventListener("click", (event) => {
 
 window.addEventListener("popstate", show);
 
+// A file dropped beside a drop zone must not make the browser leave the app to open it.
+for (const type of ["dragover", "drop"]) {
+  window.addEventListener(type, (event) => {
+    if (!event.target.closest?.(".dropzone")) event.preventDefault();
+  });
+}
+
 bar.querySelector(".menu-toggle").addEventListener("click", (event) => {
   const nav = bar.querySelector("nav");
   const open = nav.classList.toggle("open");

@@ -1,4 +1,4 @@
-// What the intake and record screens share: label choices, attaching files (drop or pick, then
+// What the intake, record and import screens share: label choices, attaching files (drop or pick, then
 // upload with progress), and names of fields as words.
 
 import { ApiError } from "./api.js";
@@ -33,20 +33,16 @@ export function controlOf(wrapper) {
 }
 
 /**
- * A drop zone with a file input: `onFiles(files)` gets every file dropped or picked.
+ * A drop zone with a file input: `onFiles(files)` gets every file dropped or picked. `prompt`
+ * and `hint` say what to drop.
  */
-export function fileDrop(onFiles, { label = "Add files" } = {}) {
+export function fileDrop(onFiles, { label = "Add files", prompt = "Drop files here (photos, documents), or choose them:", hint } = {}) {
   const input = h("input", { type: "file", multiple: true, class: "file-input" });
   input.addEventListener("change", () => {
     if (input.files.length) onFiles([...input.files]);
     input.value = "";
   });
-  const zone = h(
-    "div",
-    { class: "dropzone" },
-    h("p", {}, "Drop files here (photos, documents), or choose them:"),
-    field(label, input),
-  );
+  const zone = h("div", { class: "dropzone" }, h("p", {}, prompt), field(label, input, hint));
   zone.addEventListener("dragover", (event) => {
     event.preventDefault();
     zone.classList.add("over");

@@ -3,6 +3,7 @@
 
 import { api, get } from "../api.js";
 import { failure, field, h, labelCells, replace, time } from "../dom.js";
+import { bytes, fileDrop } from "../records-shared.js";
 
 /** How often a running job is asked for its progress. */
 const POLL_MS = 1000;
@@ -24,15 +25,13 @@ export async function render(screen, app) {
   let timer = null;
   let left = false;
 
-  const input = h("input", { type: "file", multiple: true, class: "file-input" });
   const chosen = h("div", { class: "chosen" });
-  const zone = h(
-    "div",
-    { class: "dropzone import-drop" },
-    h("p", {}, h("strong", {}, "Drop files here"), " or choose them:"),
-    field("Files to import", input),
-    h("p", { class: "hint" }, "Emails (.eml, .mbox), PDFs, Word documents, spreadsheets and CSV, photos, JSON and text."),
-  );
+  const zone = fileDrop((list) => add(list), {
+    label: "Files to import",
+    prompt: [h("strong", {}, "Drop files here"), " or choose them:"],
+    hint: "Emails (.eml, .mbox), PDFs, Word documents, spreadsheets and CSV, photos, JSON and text.",
+  });
+  zone.classList.add("import-drop");
   const label = h("input", { name: "label", autocomplete: "off", spellcheck: "false", placeholder: "LE&VICTIM_PII" });
   const mapping = COLUMNS.map(([role]) => h("input", { name: role, autocomplete: "off", dataset: { role } }));
   const message = h("p", { class: "error", role: "alert", hidden: true });
@@ -96,26 +95,6 @@ export async function render(screen, app) {
     showChosen();
   }
 
-  input.addEventListener("change", () => {
-    add([...input.files]);
-    input.value = "";
-  });
-  zone.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    zone.classList.add("over");
-  });
-  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
-  zone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    zone.classList.remove("over");
-    add([...(event.dataTransfer?.files ?? [])]);
-  });
-  // A file dropped beside the zone must not make the browser leave the app to open it.
-  const keepDrops = (event) => {
-    if (!zone.contains(event.target)) event.preventDefault();
-  };
-  window.addEventListener("dragover", keepDrops);
-  window.addEventListener("drop", keepDrops);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -180,8 +159,6 @@ export async function render(screen, app) {
   return () => {
     left = true;
     clearTimeout(timer);
-    window.removeEventListener("dragover", keepDrops);
-    window.removeEventListener("drop", keepDrops);
   };
 }
 
@@ -268,17 +245,6 @@ function fileTable(results) {
       ),
     )),
   );
-}
-
-function bytes(value) {
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let size = Number(value);
-  let unit = 0;
-  while (size >= 1000 && unit < units.length - 1) {
-    size /= 1000;
-    unit += 1;
-  }
-  return unit ? `${size.toFixed(size < 10 ? 1 : 0)} ${units[unit]}` : `${size} ${size === 1 ? "byte" : "bytes"}`;
 }
 
 function duration(seconds) {
