@@ -1,6 +1,7 @@
 // The link chart and the map, as analysts use them on the demo: a chart from the crew leader's
 // phone that shows exactly what the API lets each user see, expansion, export; the map's
-// grouped features, a layer of help and the nearest services to a point.
+// grouped features, a layer of help and the nearest services to a point, its time slider, the
+// demo's track, and one record's features.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -170,7 +171,144 @@ test("the map groups the demo's features, shows a layer of help and the nearest 
     previous = metres;
   }
   assert.equal(await page.locator("path.nearest-target").count(), await items.count());
-  await screenshot(page, "map");
+  await screenshot(page, "map-nearest");
+  assertClean(page);
+  await page.context().close();
+});
+
+/** Every month from the first to the last of `months` ("YYYY-MM"), as the slider has them. */
+function monthSpan(months) {
+  const sorted = [...months].sort();
+  const all = [];
+  let [year, month] = sorted[0].split("-").map(Number);
+  for (let at = sorted[0]; at <= sorted[sorted.length - 1]; at = `${year}-${String(month).padStart(2, "0")}`) {
+    all.push(at);
+    [year, month] = month === 12 ? [year + 1, 1] : [year, month + 1];
+  }
+  return all;
+}
+
+/** The feature count the time slider shows once the map has answered for its window. */
+async function windowCount(page, months) {
+  const text = page.locator(".timeline-window", { hasText: new RegExp(`^${months}.*, [\\d,]+ features?$`) });
+  await text.waitFor();
+  return Number((await text.innerText()).match(/([\d,]+) features?$/)[1].replace(/,/g, ""));
+}
+
+test("the map's time slider counts the demo's months and narrows the map to what the API answers", async () => {
+  const page = await signIn(browser, "analyst");
+  const asked = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/v1/map/features")) asked.push(request.url());
+  });
+  await page.goto("/map");
+  // A bar for every month from the demo's first feature to its last (and its track's).
+  const whole = await apiJson(page, "GET", "/map/features?zoom=0");
+  const tracks = await apiJson(page, "GET", "/tracks");
+  const months = monthSpan([...whole.timeline.map((entry) => entry.month), ...tracks.flatMap((track) => [track.first.slice(0, 7), track.last.slice(0, 7)])]);
+  assert.ok(months.length > 6, "the demo spans months");
+  const bars = page.locator(".timeline-bars li");
+  await page.waitForFunction((wanted) => document.querySelectorAll(".timeline-bars li").length === wanted, months.length);
+  assert.deepEqual(await bars.evaluateAll((items) => items.map((item) => item.dataset.month)), months);
+  assert.equal(await page.locator(".timeline-bars li.in-window").count(), months.length, "the whole range is chosen at first");
+  const all = await windowCount(page, "");
+
+  // Narrowed from the keyboard: the end six months earlier, the start three months on.
+  const end = page.getByRole("slider", { name: "End month" });
+  const start = page.getByRole("slider", { name: "Start month" });
+  await end.focus();
+  for (let step = 0; step < 6; step += 1) await page.keyboard.press("ArrowLeft");
+  await start.focus();
+  for (let step = 0; step < 3; step += 1) await page.keyboard.press("ArrowRight");
+  const [first, last] = [months[3], months[months.length - 7]];
+  const name = (month) => new Date(`${month}-01T00:00:00Z`).toLocaleDateString("en-US", { month: "short", year: "numeric", timeZone: "UTC" });
+  assert.equal(await start.getAttribute("aria-valuetext"), name(first));
+  assert.equal(await end.getAttribute("aria-valuetext"), name(last));
+  const shown = await windowCount(page, `${name(first)} – ${name(last)}`);
+  assert.equal(await page.locator(".timeline-bars li.in-window").count(), months.length - 9);
+  assert.ok(shown < all, `narrowing lowers the count (${shown} of ${all})`);
+
+  // The count is what the API answers for the window the page asked for.
+  const url = new URL(asked.filter((one) => one.includes("from=")).at(-1));
+  assert.equal(url.searchParams.get("from"), `${first}-01T00:00:00.000Z`);
+  assert.ok(url.searchParams.get("to").startsWith(last), `the window ends in ${last}`);
+  const answer = await apiJson(page, "GET", `/map/features?${url.searchParams}`);
+  assert.equal(shown, answer.total);
+  await page.locator(".map-summary", { hasText: `${answer.total.toLocaleString("en-US")} features in view` }).waitFor();
+
+  // Play steps a three-month window through the range until stopped.
+  const play = page.locator(".timeline-play button");
+  await play.click();
+  assert.equal(await play.getAttribute("aria-pressed"), "true");
+  await windowCount(page, `${name(first)} – ${name(months[5])}`);
+  await page.locator(".timeline-window", { hasText: new RegExp(`^${name(months[4])} – ${name(months[6])}`) }).waitFor();
+  await play.click();
+  assert.equal(await play.getAttribute("aria-pressed"), "false");
+  assert.equal(await play.innerText(), "Play");
+  assertClean(page);
+  await page.context().close();
+});
+
+test("the analyst sees the demo's track drawn and where it was by the window's end; a partner sees no track", async () => {
+  for (const viewport of [{ width: 1366, height: 900 }, { width: 390, height: 844 }]) {
+    const page = await signIn(browser, "analyst", { viewport });
+    await page.goto("/map");
+    const [track] = (await apiJson(page, "GET", "/tracks")).filter((one) => one.name === "White van TX 7GHK-291");
+    assert.ok(track, "the analyst (LE) sees the demo's track");
+    await page.locator(".timeline-window", { hasText: /features?$/ }).waitFor();
+    await page.getByLabel("White van TX 7GHK-291").check();
+    await page.locator(".track-state", { hasText: `${track.positions} positions drawn` }).waitFor();
+    assert.equal(await page.locator("path.track-point").count(), track.positions);
+    assert.equal(await page.locator("path.track-line").count(), 1);
+    // With the whole range chosen, the marker is at its last position, with its time.
+    await page.locator(".track-state", { hasText: "(its last position)" }).waitFor();
+    assert.equal(await page.locator("path.track-now").count(), 1);
+    const lastTime = new Date(track.last).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+    assert.equal(await page.locator(".track-now-time").innerText(), lastTime);
+    if (viewport.width > 400) {
+      await screenshot(page, "map");
+      // Its popup tells the time and what the feed said.
+      await page.locator("path.track-now").click();
+      await page.locator(".leaflet-popup", { hasText: "plate reader" }).waitFor();
+      assert.match(await page.locator(".leaflet-popup time").innerText(), /2026/);
+      // A window ending before the track began: no marker, and the panel says so.
+      await page.getByRole("slider", { name: "End month" }).focus();
+      await page.keyboard.press("Home");
+      await page.locator(".track-state", { hasText: "Not yet seen by the window's end" }).waitFor();
+      assert.equal(await page.locator("path.track-now").count(), 0);
+      await page.keyboard.press("End");
+      await page.locator(".track-state", { hasText: "(its last position)" }).waitFor();
+    } else {
+      await screenshot(page, "map-phone");
+    }
+    assertClean(page);
+    await page.context().close();
+  }
+
+  // The track is under the LE label: the partner's list has none.
+  const partner = await signIn(browser, "partner");
+  partner.allowConsoleErrors = true;
+  await partner.goto("/map");
+  await partner.locator(".map-tracks li", { hasText: "No tracks you may see." }).waitFor();
+  assert.equal(await partner.getByText("White van TX 7GHK-291").count(), 0);
+  assert.deepEqual(await apiJson(partner, "GET", "/tracks"), []);
+  assertClean(partner);
+  await partner.context().close();
+});
+
+test("the map of one record shows that record's features only", async () => {
+  const page = await signIn(browser, "analyst");
+  const located = await apiJson(page, "GET", "/map/features?kind=record&zoom=20");
+  const { record } = located.features[0].properties;
+  const mine = await apiJson(page, "GET", `/map/features?record=${record}&zoom=20`);
+  assert.ok(mine.total > 0 && mine.total < located.total);
+  assert.ok(mine.features.every((feature) => feature.properties.record === record));
+  await page.goto(`/map?record=${record}`);
+  const size = `${mine.total.toLocaleString("en-US")} ${mine.total === 1 ? "feature" : "features"} in view`;
+  await page.locator(".map-summary", { hasText: size }).waitFor();
+  await page.locator(".map-focus", { hasText: `${mine.total} ${mine.total === 1 ? "place" : "places"}, ringed` }).waitFor();
+  assert.equal(await page.locator("path.focus-ring").count(), mine.total);
+  assert.equal(await windowCount(page, ""), mine.total);
   assertClean(page);
   await page.context().close();
 });

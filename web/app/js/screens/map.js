@@ -1,11 +1,12 @@
 // The map: every located thing the analyst may see (record locations, places named in text,
 // coordinates written in text, layer features) over an offline basemap, refetched for the
-// view as it moves; a time window, a kind and a search query narrow it; layers of help can be
+// view as it moves; a time slider over the features per month, a kind and a search query
+// narrow it; tracks are drawn with where they were at the window's end; layers of help can be
 // shown, the nearest services to a point listed, and the view exported as GeoJSON or KML.
 
 import { api, get } from "../api.js";
 import { addBasemap, WRAP_MARGIN } from "../basemap.js";
-import { count, download, failure, field, h, replace, when } from "../dom.js";
+import { count, download, failure, field, h, replace, time, when } from "../dom.js";
 
 /** Feature kinds as the API names them, how to say them, and their colour. */
 const KINDS = [
@@ -16,11 +17,17 @@ const KINDS = [
 ];
 const KIND_COLOUR = Object.fromEntries(KINDS.map(([kind, , colour]) => [kind, colour]));
 const LAYER_COLOUR = "#1b6e3a";
+const TRACK_COLOUR = "#d9480f";
 /** Points closer than this on screen are drawn as one numbered marker. */
 const GROUP_PIXELS = 36;
 /** Features listed in one popup; the rest are counted. */
 const POPUP_LIST = 10;
 const REFETCH_DELAY_MS = 300;
+/** How long each step of the time slider's play shows, once its features are drawn. */
+const PLAY_STEP_MS = 1200;
+const PLAY_SPANS = [1, 3, 6, 12];
+const MONTH_NAME = new Intl.DateTimeFormat(undefined, { month: "short", year: "numeric", timeZone: "UTC" });
+const SHORT_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 export async function render(main, app) {
   const focusRecord = app.query.get("record");
@@ -37,21 +44,12 @@ export async function render(main, app) {
     h("option", { value: "" }, "Every kind"),
     KINDS.map(([value, label]) => h("option", { value }, label)),
   );
-  const from = h("input", { type: "date", name: "from" });
-  const to = h("input", { type: "date", name: "to" });
   const filterFault = h("p", { class: "error", role: "alert", hidden: true });
   const filters = h(
     "form",
     { class: "map-filters", "aria-label": "Filter the map" },
     field("Search records", query, "Only features of records that match (the search language)."),
     field("Kind", kind),
-    h(
-      "fieldset",
-      { class: "map-window" },
-      h("legend", {}, "When (UTC, the record's date)"),
-      field("From", from),
-      field("To", to),
-    ),
     h(
       "div",
       { class: "actions" },
@@ -64,7 +62,44 @@ export async function render(main, app) {
     event.preventDefault();
     refresh();
   });
-  for (const control of [kind, from, to]) control.addEventListener("change", () => refresh());
+  kind.addEventListener("change", () => refresh());
+
+  // The time slider: features per month, and the window of months the map shows.
+  const bars = h("ol", { class: "timeline-bars", "aria-label": "Features per month in the view and filters" });
+  const startInput = h("input", { type: "range", name: "start-month", "aria-label": "Start month", min: 0, max: 0, step: 1, value: 0, disabled: true });
+  const endInput = h("input", { type: "range", name: "end-month", "aria-label": "End month", min: 0, max: 0, step: 1, value: 0, disabled: true });
+  const windowText = h("p", { class: "timeline-window" });
+  const playSpan = h(
+    "select",
+    { name: "play-span" },
+    PLAY_SPANS.map((months) => h("option", { value: months, selected: months === 3 }, `${months} ${months === 1 ? "month" : "months"}`)),
+  );
+  const play = h("button", { type: "button", class: "secondary", "aria-pressed": "false", disabled: true, onclick: togglePlay }, "Play");
+  const timeline = h(
+    "section",
+    { class: "panel timeline", "aria-labelledby": "timeline-title" },
+    h(
+      "div",
+      { class: "timeline-head" },
+      h("h2", { id: "timeline-title" }, "When"),
+      windowText,
+    ),
+    // Bars and sliders share a column, so each bar stands over its month's place on both.
+    h("div", { class: "timeline-scale" }, bars, field("Start", startInput), field("End", endInput)),
+    h(
+      "div",
+      { class: "timeline-play" },
+      field("Play a window of", playSpan),
+      play,
+      h("small", { class: "hint" }, "Months are UTC, by the record's date. A window leaves out layer features, which have no time."),
+    ),
+  );
+  startInput.addEventListener("input", () => moveWindow("start"));
+  endInput.addEventListener("input", () => moveWindow("end"));
+
+  // Tracks
+  const trackList = h("ul", { class: "map-tracks" });
+  const trackFault = h("p", { class: "error", role: "alert", hidden: true });
 
   // Layers of help
   const layerList = h("ul", { class: "map-layers" });
@@ -94,12 +129,13 @@ export async function render(main, app) {
     h(
       "div",
       { class: "columns analysis" },
-      h("div", { class: "map-stage" }, mapBox, loading, summary, legend()),
+      h("div", { class: "map-stage" }, mapBox, loading, summary, timeline, legend()),
       h(
         "aside",
         { class: "analysis-side", "aria-label": "Map controls" },
         focusPanel,
         h("section", { class: "panel" }, h("h2", {}, "Filter"), filters),
+        h("section", { class: "panel" }, h("h2", {}, "Tracks"), trackList, trackFault),
         h("section", { class: "panel" }, h("h2", {}, "Layers"), layerList, layerFault),
         h(
           "section",
@@ -133,10 +169,22 @@ export async function render(main, app) {
   });
   // The node's tile server, when its operator named one, replaces the bundled shapes.
   addBasemap(map, { tiles: app.tiles }).catch((error) => app.notify(error.message, "error"));
+  // A track's where-at-the-end marker stands above the numbered markers that may cover its path.
+  map.createPane("track-now").style.zIndex = "640";
   const features = L.layerGroup().addTo(map);
   const focused = L.layerGroup().addTo(map);
   const overlays = new Map();
   const nearestDrawn = L.layerGroup().addTo(map);
+  /** Tracks drawn, by id: their positions (oldest first), dots, and where-at-the-end marker. */
+  const shownTracks = new Map();
+
+  /** The slider's months ("YYYY-MM", consecutive), their counts, and the window's ends (null: open). */
+  let months = [];
+  let monthCounts = new Map();
+  let chosen = { start: null, end: null };
+  /** The number of features the map last drew for the window shown, null while it asks. */
+  let windowTotal = null;
+  let playTimer = null;
 
   let controller = null;
   let generation = 0;
@@ -155,24 +203,152 @@ export async function render(main, app) {
   const resize = new ResizeObserver(() => map.invalidateSize());
   resize.observe(mapBox);
 
-  await Promise.all([loadLayers(), focusRecord ? showRecord(focusRecord) : null]);
+  await Promise.all([loadLayers(), loadTracks(), loadTimeRange(), focusRecord ? showRecord(focusRecord) : null]);
   await refresh();
 
   function filterQuery() {
     return {
       q: query.value.trim(),
       kind: kind.value,
-      from: from.value ? `${from.value}T00:00:00Z` : "",
-      to: to.value ? `${to.value}T23:59:59.999Z` : "",
+      record: focusRecord ?? "",
+      from: chosen.start ? monthStart(chosen.start) : "",
+      to: chosen.end ? monthEnd(chosen.end) : "",
     };
   }
 
   function clearFilters() {
     query.value = "";
     kind.value = "";
-    from.value = "";
-    to.value = "";
+    stopPlay();
+    setWindow(0, months.length - 1);
     refresh();
+  }
+
+  /** The slider's whole range: every month with a feature anywhere, before any filter or view. */
+  async function loadTimeRange() {
+    try {
+      const whole = await get("/map/features", { zoom: 0, record: focusRecord ?? "" });
+      if (alive) extendMonths((whole.timeline ?? []).map((entry) => entry.month));
+    } catch {
+      // The view's own request says why beside the filters; its months still fill the slider.
+    }
+  }
+
+  /** Widens the slider to cover `more` months, keeping the window on the same months. */
+  function extendMonths(more) {
+    const all = [...months, ...more].sort();
+    if (!all.length) return;
+    const wider = monthsBetween(all[0], all[all.length - 1]);
+    if (wider.length === months.length) return;
+    months = wider;
+    for (const input of [startInput, endInput]) input.max = String(months.length - 1);
+    setWindow(chosen.start ? months.indexOf(chosen.start) : 0, chosen.end ? months.indexOf(chosen.end) : months.length - 1);
+  }
+
+  /** The window's indices on the slider. */
+  function windowIndices() {
+    return [Number(startInput.value), Number(endInput.value)];
+  }
+
+  function moveWindow(moved) {
+    stopPlay();
+    let [start, end] = windowIndices();
+    // The ends cannot cross: the one moved pushes the other.
+    if (start > end) {
+      if (moved === "start") end = start;
+      else start = end;
+    }
+    setWindow(start, end);
+    clearTimeout(timer);
+    timer = setTimeout(refresh, REFETCH_DELAY_MS);
+  }
+
+  /** Sets the window to months `start`…`end` (indices) and shows it; the features follow on refresh. */
+  function setWindow(start, end) {
+    const last = months.length - 1;
+    startInput.value = String(start);
+    endInput.value = String(end);
+    chosen = { start: start > 0 ? months[start] : null, end: end < last ? months[end] : null };
+    windowTotal = null;
+    for (const [input, index] of [[startInput, start], [endInput, end]]) {
+      input.setAttribute("aria-valuetext", months.length ? monthName(months[index]) : "no months");
+      input.disabled = months.length < 2;
+    }
+    play.disabled = months.length < 2;
+    drawBars();
+    describeWindow();
+    placeTrackMarkers();
+  }
+
+  function drawBars() {
+    const [start, end] = windowIndices();
+    const highest = Math.max(1, ...monthCounts.values());
+    // Bars as wide as the slider's steps, centred under its thumb's positions.
+    bars.style.setProperty("--steps", String(Math.max(1, months.length - 1)));
+    replace(
+      bars,
+      months.map((month, index) => {
+        const size = monthCounts.get(month) ?? 0;
+        const bar = h("span", { class: "timeline-bar", "aria-hidden": "true" });
+        bar.style.height = size ? `max(2px, ${(100 * size) / highest}%)` : "0";
+        const inWindow = index >= start && index <= end;
+        const first = index === 0 || month.endsWith("-01");
+        return h(
+          "li",
+          { class: inWindow ? "in-window" : null, "data-month": month, title: `${monthName(month)}: ${count(size)} ${size === 1 ? "feature" : "features"}` },
+          bar,
+          h("span", { class: "visually-hidden" }, `${monthName(month)}: ${count(size)} ${size === 1 ? "feature" : "features"}${inWindow ? ", in the window" : ""}`),
+          first ? h("span", { class: "timeline-tick", "aria-hidden": "true" }, monthName(month)) : null,
+        );
+      }),
+    );
+  }
+
+  function describeWindow() {
+    if (!months.length) {
+      replace(windowText, "No feature has a date yet.");
+      return;
+    }
+    const [start, end] = windowIndices();
+    const span = start === end ? monthName(months[start]) : `${monthName(months[start])} – ${monthName(months[end])}`;
+    const whole = !chosen.start && !chosen.end ? " (all)" : "";
+    const size = windowTotal === null ? "counting…" : `${count(windowTotal)} ${windowTotal === 1 ? "feature" : "features"}`;
+    replace(windowText, h("strong", {}, span), whole, `, ${size}`);
+  }
+
+  function togglePlay() {
+    if (playTimer !== null) stopPlay();
+    else startPlay();
+  }
+
+  /** Steps a window of the chosen length a month at a time to the range's end. */
+  function startPlay() {
+    const last = months.length - 1;
+    const length = Math.min(Number(playSpan.value), months.length);
+    let [start] = windowIndices();
+    if (start + length - 1 >= last) start = 0;
+    play.setAttribute("aria-pressed", "true");
+    replace(play, "Stop");
+    playTimer = 0;
+    const step = async (from) => {
+      setWindow(from, from + length - 1);
+      await refresh();
+      if (playTimer === null || !alive) return;
+      if (from + length - 1 >= last) {
+        stopPlay();
+        return;
+      }
+      playTimer = setTimeout(() => step(from + 1), PLAY_STEP_MS);
+    };
+    step(start);
+  }
+
+  function stopPlay() {
+    if (playTimer === null) return;
+    clearTimeout(playTimer);
+    playTimer = null;
+    play.setAttribute("aria-pressed", "false");
+    replace(play, "Play");
   }
 
   async function refresh() {
@@ -196,11 +372,18 @@ export async function render(main, app) {
       replace(filterFault, error.message);
       filterFault.hidden = false;
       replace(summary, "The map could not be updated.");
+      replace(windowText, "No counts: the map could not be updated.");
       return;
     }
     // A later move asked again meanwhile: its answer is the one to draw.
     if (mine !== generation || !alive) return;
     loading.hidden = true;
+    const timelineNow = collection.timeline ?? [];
+    monthCounts = new Map(timelineNow.map((entry) => [entry.month, entry.count]));
+    extendMonths(timelineNow.map((entry) => entry.month));
+    windowTotal = collection.total ?? collection.features?.length ?? 0;
+    drawBars();
+    describeWindow();
     draw(collection);
   }
 
@@ -433,7 +616,7 @@ export async function render(main, app) {
             h("strong", {}, one.name || "(no name)"),
             " ",
             h("span", { class: "distance" }, distance(one.distance_m)),
-            serviceFacts(one.properties),
+            propertyFacts(one.properties),
           ),
         ),
       ),
@@ -458,28 +641,29 @@ export async function render(main, app) {
     }
   }
 
-  /**
-   * The record named in the address: its features, found among the whole map's. The features
-   * API filters by area, time, kind and search but not by record, so this works while the map
-   * is small enough to come back unclustered.
-   */
+  /** The record named in the address: its features ringed, the view fitted to them. */
   async function showRecord(id) {
     let collection;
     try {
-      collection = await get("/map/features", { zoom: 20 });
+      collection = await get("/map/features", { record: id, zoom: 20 });
     } catch (error) {
       replace(focusPanel, h("h2", {}, "This record on the map"), failure(error));
       return;
     }
     if (!alive) return;
-    const mine = collection.clustered ? null : collection.features.filter((feature) => feature.properties.record === id);
-    const link = h("a", { href: `/records/${encodeURIComponent(id)}` }, "Back to the record");
+    const mine = collection.clustered ? null : collection.features;
+    const links = h(
+      "p",
+      { class: "actions" },
+      h("a", { href: `/records/${encodeURIComponent(id)}` }, "Back to the record"),
+      h("a", { href: "/map" }, "Show the whole map"),
+    );
     if (!mine) {
-      replace(focusPanel, h("h2", {}, "This record on the map"), h("p", {}, "The map holds too many features to single out one record's; search for it instead."), link);
+      replace(focusPanel, h("h2", {}, "This record on the map"), h("p", {}, `${count(collection.total)} features, grouped on the map.`), links);
       return;
     }
     if (!mine.length) {
-      replace(focusPanel, h("h2", {}, "This record on the map"), h("p", {}, "Nothing in this record that you may see has a place on the map."), link);
+      replace(focusPanel, h("h2", {}, "This record on the map"), h("p", {}, "Nothing in this record that you may see has a place on the map."), links);
       return;
     }
     for (const feature of mine) {
@@ -492,14 +676,122 @@ export async function render(main, app) {
     replace(
       focusPanel,
       h("h2", {}, "This record on the map"),
-      h("p", {}, `${count(mine.length)} ${mine.length === 1 ? "place" : "places"}, ringed on the map:`),
+      h("p", {}, `Only this record's features are shown: ${count(mine.length)} ${mine.length === 1 ? "place" : "places"}, ringed.`),
       h("ul", { class: "map-focus-list" }, mine.map((feature) => h("li", {}, feature.properties.name || "(no name)", h("span", { class: "muted" }, ` (${feature.properties.detail?.part ?? feature.properties.kind})`)))),
-      link,
+      links,
     );
+  }
+
+  async function loadTracks() {
+    let tracks;
+    try {
+      tracks = await get("/tracks");
+    } catch (error) {
+      replace(trackFault, error.message);
+      trackFault.hidden = false;
+      return;
+    }
+    if (!alive) return;
+    if (!tracks.length) {
+      replace(trackList, h("li", { class: "muted" }, "No tracks you may see."));
+      return;
+    }
+    extendMonths(tracks.flatMap((track) => [track.first, track.last]).filter(Boolean).map(monthOf));
+    replace(
+      trackList,
+      tracks.map((track) => {
+        const box = h("input", { type: "checkbox", name: "track", value: track.id });
+        const state = h("p", { class: "track-state", "aria-live": "polite" });
+        box.addEventListener("change", () => toggleTrack(track, box, state));
+        return h(
+          "li",
+          {},
+          h("label", {}, box, ` ${track.name}`),
+          h(
+            "small",
+            { class: "hint" },
+            `${track.kind}, ${count(track.positions)} ${track.positions === 1 ? "position" : "positions"}`,
+            track.first ? [h("br"), time(track.first), " – ", time(track.last)] : null,
+          ),
+          state,
+        );
+      }),
+    );
+  }
+
+  async function toggleTrack(track, box, state) {
+    shownTracks.get(track.id)?.group.remove();
+    shownTracks.delete(track.id);
+    replace(state);
+    if (!box.checked) return;
+    box.disabled = true;
+    replace(state, "Loading…");
+    try {
+      const collection = await get(`/tracks/${encodeURIComponent(track.id)}`);
+      if (!alive || !box.checked) return;
+      const points = (collection.features ?? []).filter((feature) => feature.geometry.type === "Point");
+      // Each position beside the last, so a path over the date line does not cross the world.
+      let lon = map.getCenter().lng;
+      const positions = points.map((feature) => {
+        const [rawLon, lat] = feature.geometry.coordinates;
+        lon = near(rawLon, lon);
+        return { at: new Date(feature.properties.time), latlng: L.latLng(lat, lon), feature };
+      });
+      const group = L.layerGroup().addTo(map);
+      L.polyline(positions.map((one) => one.latlng), { color: TRACK_COLOUR, weight: 3, opacity: 0.85, className: "track-line" }).addTo(group);
+      const dots = positions.map((one) =>
+        L.circleMarker(one.latlng, { radius: 4, color: "#ffffff", weight: 1, fillColor: TRACK_COLOUR, fillOpacity: 1, className: "track-point" })
+          .bindPopup(() => position(track, one.feature.properties))
+          .addTo(group),
+      );
+      const now = L.circleMarker([0, 0], { pane: "track-now", radius: 9, color: "#1b1f24", weight: 3, fillColor: "#ffd43b", fillOpacity: 1, className: "track-now" })
+        .bindTooltip(h("span", {}), { pane: "track-now", permanent: true, direction: "auto", offset: [0, 0], className: "track-now-time" })
+        .bindPopup(() => position(track, shown.at.feature.properties));
+      const shown = { track, positions, dots, now, group, state, at: null };
+      shownTracks.set(track.id, shown);
+      if (positions.length) {
+        map.fitBounds(L.latLngBounds(positions.map((one) => one.latlng)), { padding: [40, 40], maxZoom: 10, animate: false });
+        // The features of the new view, drawn before the track is said to be shown.
+        await refresh();
+        if (!alive) return;
+      }
+      placeTrackMarkers();
+    } catch (error) {
+      box.checked = false;
+      replace(state, h("span", { class: "error", role: "alert" }, error.message));
+    } finally {
+      box.disabled = false;
+    }
+  }
+
+  /** Each shown track's marker where it last was by the window's end; positions outside the window faded. */
+  function placeTrackMarkers() {
+    const from = chosen.start ? new Date(monthStart(chosen.start)) : null;
+    const to = chosen.end ? new Date(monthEnd(chosen.end)) : null;
+    for (const shown of shownTracks.values()) {
+      const { positions, dots, now, group, state } = shown;
+      positions.forEach((one, index) => {
+        const inside = (!from || one.at >= from) && (!to || one.at <= to);
+        dots[index].setStyle({ fillOpacity: inside ? 1 : 0.3, opacity: inside ? 1 : 0.3 });
+      });
+      const before = positions.filter((one) => !to || one.at <= to);
+      const at = before[before.length - 1];
+      shown.at = at ?? null;
+      const drawn = `${count(positions.length)} ${positions.length === 1 ? "position" : "positions"} drawn`;
+      if (!at) {
+        now.remove();
+        replace(state, `${drawn}. Not yet seen by the window's end: first seen `, time(positions[0]?.at.toISOString()), ".");
+        continue;
+      }
+      now.setLatLng(at.latlng).addTo(group);
+      now.getTooltip().setContent(h("span", {}, SHORT_TIME.format(at.at)));
+      replace(state, `${drawn}. At the window's end: seen `, time(at.at.toISOString()), at === positions[positions.length - 1] ? " (its last position)." : ".");
+    }
   }
 
   return () => {
     alive = false;
+    stopPlay();
     clearTimeout(timer);
     controller?.abort();
     resize.disconnect();
@@ -518,6 +810,7 @@ function legend() {
       return h("li", {}, swatch, label);
     }),
     h("li", {}, h("span", { class: "cluster-sample", "aria-hidden": "true" }, "12"), "Features grouped at one spot: select to zoom in or list them"),
+    h("li", {}, h("span", { class: "track-sample", "aria-hidden": "true" }), "A track; the yellow dot is where it was at the window's end"),
   );
 }
 
@@ -540,11 +833,16 @@ function numbered(at, size, onSelect) {
 
 /** A service's popup: its name, its layer, and what the layer file says of it. */
 function service(name, properties, layerName) {
-  return h("div", { class: "map-popup" }, h("strong", {}, name || "(no name)"), h("br"), h("span", { class: "muted" }, layerName), serviceFacts(properties));
+  return h("div", { class: "map-popup" }, h("strong", {}, name || "(no name)"), h("br"), h("span", { class: "muted" }, layerName), propertyFacts(properties));
 }
 
-/** A layer feature's properties as a definition list, leaving out the machine's own. */
-function serviceFacts(properties) {
+/** A track's position: its time and what the feed said. */
+function position(track, properties) {
+  return h("div", { class: "map-popup" }, h("strong", {}, track.name), h("br"), time(properties.time), propertyFacts(properties.properties));
+}
+
+/** A feature's or position's properties as a definition list, leaving out the machine's own. */
+function propertyFacts(properties) {
   const entries = Object.entries(properties ?? {}).filter(([key, value]) => key !== "name" && value !== null && typeof value !== "object");
   if (!entries.length) return null;
   return h("dl", { class: "facts" }, entries.flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, String(value))]));
@@ -582,4 +880,43 @@ function viewBox(map) {
     if (east === -180 && eastEdge > westEdge) east = 180;
   }
   return [west, south, east, north].map((value) => value.toFixed(5)).join(",");
+}
+
+
+/** "2026-03" as "Mar 2026". */
+function monthName(month) {
+  const [year, number] = month.split("-").map(Number);
+  return MONTH_NAME.format(Date.UTC(year, number - 1, 1));
+}
+
+/** The month ("YYYY-MM", UTC) of a timestamp. */
+function monthOf(timestamp) {
+  return new Date(timestamp).toISOString().slice(0, 7);
+}
+
+/** The first instant of a month, as the API's RFC 3339. */
+function monthStart(month) {
+  const [year, number] = month.split("-").map(Number);
+  return new Date(Date.UTC(year, number - 1, 1)).toISOString();
+}
+
+/** The last millisecond of a month: the API's `to` is inclusive. */
+function monthEnd(month) {
+  const [year, number] = month.split("-").map(Number);
+  return new Date(Date.UTC(year, number, 1) - 1).toISOString();
+}
+
+/** Every month from `first` to `last`, both included. */
+function monthsBetween(first, last) {
+  const all = [];
+  let [year, number] = first.split("-").map(Number);
+  for (let month = first; month <= last; month = `${year}-${String(number).padStart(2, "0")}`) {
+    all.push(month);
+    number += 1;
+    if (number > 12) {
+      number = 1;
+      year += 1;
+    }
+  }
+  return all;
 }
