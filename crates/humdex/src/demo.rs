@@ -428,11 +428,13 @@ const VAN_ROUTE: [(f64, f64); 9] = [
     (26.4187, -81.4173), // Immokalee, FL
 ];
 
-/// A track for the map's time slider: the crew's van seen by plate readers every hour on its
-/// way from Laredo to Immokalee, three weeks before `now`; law enforcement only.
+/// A track for the map's time slider: the crew's van seen by plate readers every other day over
+/// a season, working its way from Laredo to Immokalee and ending a month before `now`; law
+/// enforcement only.
 fn van_track(now: Timestamp) -> anyhow::Result<(NewTrack, Vec<NewPosition>)> {
     const STEPS_PER_LEG: u32 = 6;
-    let start = now.checked_sub(SignedDuration::from_hours(21 * 24))?;
+    const HOURS_PER_STEP: i64 = 48;
+    let start = now.checked_sub(SignedDuration::from_hours(126 * 24))?;
     let mut positions = Vec::new();
     for (leg, pair) in VAN_ROUTE.windows(2).enumerate() {
         let [(lat0, lon0), (lat1, lon1)] = pair else {
@@ -440,9 +442,9 @@ fn van_track(now: Timestamp) -> anyhow::Result<(NewTrack, Vec<NewPosition>)> {
         };
         for step in 0..STEPS_PER_LEG {
             let along = f64::from(step) / f64::from(STEPS_PER_LEG);
-            let hours = i64::try_from(leg)? * i64::from(STEPS_PER_LEG) + i64::from(step);
+            let steps = i64::try_from(leg)? * i64::from(STEPS_PER_LEG) + i64::from(step);
             positions.push(NewPosition {
-                at: start.checked_add(SignedDuration::from_hours(hours))?,
+                at: start.checked_add(SignedDuration::from_hours(steps * HOURS_PER_STEP))?,
                 lat: lat0 + (lat1 - lat0) * along,
                 lon: lon0 + (lon1 - lon0) * along,
                 properties: r#"{"source": "plate reader"}"#.to_owned(),
