@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
+use tower_http::compression::CompressionLayer;
 
 /// One embedded file.
 struct Asset {
@@ -105,6 +106,8 @@ where
         })
         .route("/assets/{*path}", get(asset))
         .route("/ui/settings.json", get(settings))
+        // Only our own files: none holds a secret for a compression oracle to guess at.
+        .layer(CompressionLayer::new())
 }
 
 async fn page(headers: HeaderMap) -> Response {
@@ -193,7 +196,14 @@ mod tests {
     use super::*;
 
     async fn get(uri: &str, etag: Option<&str>) -> Response {
+        get_with(uri, etag, None).await
+    }
+
+    async fn get_with(uri: &str, etag: Option<&str>, encoding: Option<&str>) -> Response {
         let mut request = Request::get(uri);
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
         if let Some(etag) = etag {
             request = request.header(IF_NONE_MATCH, etag);
         }
@@ -221,6 +231,7 @@ mod tests {
         assert_eq!(get("/", Some("\"other\"")).await.status(), StatusCode::OK);
         let leaflet = get("/assets/vendor/leaflet.js", None).await;
         assert_eq!(leaflet.status(), StatusCode::OK);
+        assert!(leaflet.headers().get("content-encoding").is_none());
         assert_eq!(
             leaflet.headers()[CONTENT_TYPE],
             "text/javascript; charset=utf-8"
@@ -236,6 +247,10 @@ mod tests {
             StatusCode::NOT_FOUND
         );
         assert_eq!(get("/nowhere", None).await.status(), StatusCode::NOT_FOUND);
+        let zipped = get_with("/assets/vendor/cytoscape.min.js", None, Some("gzip")).await;
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        let zipped = zipped.into_body().collect().await.unwrap().to_bytes();
+        assert!(zipped.len() < 200_000, "{} bytes", zipped.len());
         let settings = get("/ui/settings.json", None)
             .await
             .into_body()

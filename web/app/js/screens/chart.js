@@ -6,6 +6,7 @@
 
 import { api, get, post } from "../api.js";
 import { count, download, failure, field, h, replace } from "../dom.js";
+import { loadLibraries } from "../vendor.js";
 
 /** The product's entity palette (humdex_model::EntityKind::colour), so charts match exports. */
 const KIND_COLOURS = {
@@ -52,6 +53,7 @@ const RECORDS_SHOWN = 50;
 const SPACING = 130;
 
 export async function render(main, app) {
+  await loadLibraries("cytoscape");
   const start = {
     entity: app.query.get("entity"),
     record: app.query.get("record"),

@@ -7,6 +7,7 @@ import { ApiError, api, get } from "../api.js";
 import { field, h, replace } from "../dom.js";
 import { addBasemap } from "../basemap.js";
 import { controlOf, fileDrop, labelSelect, pendingFile } from "../records-shared.js";
+import { loadLibraries } from "../vendor.js";
 
 const CHANNELS = [
   ["form", "Web form"],
@@ -348,7 +349,8 @@ export async function render(main, app) {
     if (marker) marker.setLatLng(point);
     else marker = L.circleMarker(point, { radius: 8, color: "#a4161a", weight: 3, fillColor: "#e63946", fillOpacity: 0.8 }).addTo(map);
   }
-  if (window.L) {
+  // Without the map library (a lost connection), coordinates can still be typed.
+  if (await loadLibraries("leaflet", "topojson").then(() => true, () => false)) {
     map = L.map(mapBox, { worldCopyJump: true, minZoom: 1, attributionControl: Boolean(app.tiles) }).fitBounds([[-50, -150], [72, 170]]);
     map.on("click", (event) => setPoint(event.latlng.wrap()));
     addBasemap(map, { tiles: app.tiles }).catch((error) => replace(mapNote, `${error.message} You can still click to set a point.`));
@@ -360,7 +362,8 @@ export async function render(main, app) {
       const point = { lat: Number(lat.value), lng: Number(lon.value) };
       if (lat.value && lon.value && Math.abs(point.lat) <= 90 && Math.abs(point.lng) <= 180) {
         setPoint(point, { typed: true });
-        map?.setView(point, Math.max(map.getZoom(), 5));
+        // No animation: a typed point jumps there, and no zoom is left running if the screen closes.
+        map?.setView(point, Math.max(map.getZoom(), 5), { animate: false });
       }
     });
   }

@@ -7,6 +7,7 @@
 import { api, get } from "../api.js";
 import { addBasemap, WRAP_MARGIN } from "../basemap.js";
 import { count, download, failure, field, h, replace, time, when } from "../dom.js";
+import { loadLibraries } from "../vendor.js";
 
 /** Feature kinds as the API names them, how to say them, and their colour. */
 const KINDS = [
@@ -30,6 +31,7 @@ const MONTH_NAME = new Intl.DateTimeFormat(undefined, { month: "short", year: "n
 const SHORT_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 export async function render(main, app) {
+  await loadLibraries("leaflet", "topojson");
   const focusRecord = app.query.get("record");
 
   const mapBox = h("div", { class: "map", role: "region", "aria-label": "Map" });
