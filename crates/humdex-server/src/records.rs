@@ -206,6 +206,31 @@ async fn list_records(
     }))
 }
 
+/// One state of the workflow.
+#[derive(Serialize, ToSchema)]
+pub struct WorkflowStep {
+    /// The state.
+    state: WorkflowState,
+    /// The states a record may move to from it.
+    next: &'static [WorkflowState],
+}
+
+/// The workflow's states in order, each with the states a record may move to from it: the one
+/// rule, for clients that offer the moves.
+#[utoipa::path(get, path = "/api/v1/workflow", tag = "workflow", security(("bearer" = [])),
+    responses((status = 200, body = Vec<WorkflowStep>)))]
+async fn workflow(_caller: Caller) -> Json<Vec<WorkflowStep>> {
+    Json(
+        WorkflowState::ALL
+            .iter()
+            .map(|&state| WorkflowStep {
+                state,
+                next: state.next(),
+            })
+            .collect(),
+    )
+}
+
 /// Reads a record as the caller may see it: fields above their clearance come back as
 /// `{"withheld": true}`; a record above it is `404`, unless it is a pointer, which shows only its
 /// id, kind, origin and point of contact. The `ETag` is the version, for `If-Match` on the next
@@ -434,6 +459,7 @@ pub(crate) fn routes(max_attachment_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(get_record, patch_record))
         .routes(routes!(record_versions))
         .routes(routes!(transition))
+        .routes(routes!(workflow))
         .routes(routes!(claim))
         .routes(routes!(download_attachment))
         .merge(uploads)

@@ -114,7 +114,9 @@ impl TokenRule {
         let read = method.is_safe();
         if path == "/api/v1/auth/me" || path == "/api/v1/me" {
             Self::Open
-        } else if under(path, "/api/v1/records") || (read && under(path, "/api/v1/queue")) {
+        } else if under(path, "/api/v1/records")
+            || (read && (under(path, "/api/v1/queue") || path == "/api/v1/workflow"))
+        {
             Self::Needs(if read {
                 Scope::RecordsRead
             } else {

@@ -313,3 +313,27 @@ async fn the_openapi_description_covers_the_api() {
         assert!(reply.body["components"]["securitySchemes"]["bearer"].is_object());
     }
 }
+
+#[tokio::test]
+async fn the_workflow_is_published_as_the_server_enforces_it() {
+    for node in nodes().await {
+        let ana = node.login("ana").await;
+        let reply = node
+            .call(Method::GET, "/api/v1/workflow", Some(&ana), None, &[])
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(
+            reply.body,
+            json!([
+                {"state": "intake", "next": ["analysis"]},
+                {"state": "analysis", "next": ["dissemination"]},
+                {"state": "dissemination", "next": ["archived", "analysis"]},
+                {"state": "archived", "next": ["analysis"]},
+            ])
+        );
+        let anonymous = node
+            .call(Method::GET, "/api/v1/workflow", None, None, &[])
+            .await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    }
+}

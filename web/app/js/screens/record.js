@@ -6,13 +6,17 @@ import { ApiError, api, get, patch, post } from "../api.js";
 import { count, failure, field, h, isWithheld, labelChip, replace, section, time, withheld } from "../dom.js";
 import { bytes, fileDrop, humanize, pendingFile } from "../records-shared.js";
 
-/** Where a record may go from each state (the API's `State::next`). */
-const NEXT = {
-  intake: ["analysis"],
-  analysis: ["dissemination"],
-  dissemination: ["archived", "analysis"],
-  archived: ["analysis"],
-};
+/** Where a record may go from each state, as the API's workflow says; asked once per page. */
+let workflow = null;
+function nextStates() {
+  workflow ??= get("/workflow")
+    .then((steps) => Object.fromEntries(steps.map((step) => [step.state, step.next])))
+    .catch((error) => {
+      workflow = null;
+      throw error;
+    });
+  return workflow;
+}
 
 const HANDLING = [
   ["TLP:RED", "TLP:RED — named recipients only"],
@@ -58,8 +62,9 @@ export async function render(main, app) {
   async function show() {
     clearTimeout(timer);
     let record;
+    let next;
     try {
-      record = await get(path);
+      [record, next] = await Promise.all([get(path), nextStates()]);
     } catch (error) {
       replace(main, h("h1", {}, "Record"), failure(error), h("p", {}, h("a", { href: "/search" }, "Search records")));
       return;
@@ -69,10 +74,10 @@ export async function render(main, app) {
       replace(main, pointerPage(record));
       return;
     }
-    draw(record);
+    draw(record, next[record.state] ?? []);
   }
 
-  function draw(record) {
+  function draw(record, next) {
     drawn += 1;
     const versions = get(`${path}/versions`);
     const narrative = h("div", { class: "narrative" }, record.narrative || h("span", { class: "muted" }, "No narrative."));
@@ -132,7 +137,7 @@ export async function render(main, app) {
         h(
           "div",
           {},
-          workflowPanel(record),
+          workflowPanel(record, next),
           section("Trafficking indicators", indicators),
           section("About", aboutFacts(record)),
           worker ? disseminationPanel(record) : null,
@@ -263,7 +268,7 @@ export async function render(main, app) {
     return [dialog, h("button", { type: "button", class: "secondary", onclick: () => dialog.showModal() }, "Edit…")];
   }
 
-  function workflowPanel(record) {
+  function workflowPanel(record, next) {
     const message = h("div", { class: "workflow-message", role: "alert" });
     const fail = (error) => {
       replace(
@@ -307,7 +312,7 @@ export async function render(main, app) {
       ? h("button", { type: "button", onclick: (event) => act(event.currentTarget, () => post(`${path}/claim`), `You took the record from ${record.assignee}.`) }, "Claim")
       : null;
 
-    const to = h("select", { name: "to" }, (NEXT[record.state] ?? []).map((state) => h("option", { value: state }, state)));
+    const to = h("select", { name: "to" }, next.map((state) => h("option", { value: state }, state)));
     const moveButton = h("button", { type: "submit" }, "Move");
     const moveForm = h(
       "form",
