@@ -1,7 +1,7 @@
 // The app: who is signed in, which screen the address names, and the live notification badge.
 
 import { ApiError, api, get, setCsrf, whenSignedOut } from "./api.js";
-import { failure, h, replace } from "./dom.js";
+import { count, failure, h, replace } from "./dom.js";
 
 /** Screens by path pattern; `:name` parts become `params.name`. */
 const ROUTES = [
@@ -22,6 +22,7 @@ const main = document.getElementById("main");
 const bar = document.querySelector("header.bar");
 const statusLine = document.querySelector(".status");
 const badge = document.querySelector(".notifications .badge");
+const catchingUp = document.querySelector(".catching-up");
 
 /** What every screen is given. */
 const app = {
@@ -123,12 +124,59 @@ export async function signedIn(me) {
     events.close();
     events = null;
   }
-  if (!me) return;
+  if (!me) {
+    clearTimeout(progressTimer);
+    catchingUp.hidden = true;
+    return;
+  }
   replace(bar.querySelector(".account"), `${me.username} (${me.role})`);
   for (const link of bar.querySelectorAll("[data-role]")) {
     link.hidden = link.dataset.role !== me.role;
   }
-  if (!me.mfa_enrollment_required) await followNotifications(me);
+  if (!me.mfa_enrollment_required) {
+    await followNotifications(me);
+    followProgress();
+  }
+}
+
+/** What the node's background work is called where people read it. */
+const WORK = {
+  analysis: "text analysis",
+  search: "the search index",
+  images: "photo fingerprints",
+  graph: "the link chart",
+  map: "the map",
+  state_counts: "the dashboard's counts",
+};
+
+let progressTimer = null;
+
+/**
+ * Shows how far the node's projections are behind its journal (after a restart, a large import
+ * or a reindex), until they have caught up: search, charts and maps are incomplete meanwhile.
+ */
+async function followProgress() {
+  clearTimeout(progressTimer);
+  let health;
+  try {
+    health = await (await fetch("/health")).json();
+  } catch {
+    health = null;
+  }
+  const behind = (health?.projections ?? []).filter((projection) => projection.lag > 0);
+  catchingUp.hidden = behind.length === 0;
+  if (behind.length === 0 || !app.user) {
+    catchingUp.replaceChildren();
+    return;
+  }
+  const head = Math.max(health.journal_head, 1);
+  const slowest = Math.min(...behind.map((projection) => projection.applied));
+  replace(
+    catchingUp,
+    h("p", {}, `Catching up on ${count(head - slowest)} changes: ${behind.map((one) => WORK[one.name] ?? one.name).join(", ")}. Results may be incomplete until then.`),
+    h("progress", { max: String(head), value: String(slowest), "aria-label": "Caught up" }),
+  );
+  progressTimer = setTimeout(followProgress, 2000);
 }
 
 function seenKey(me) {
