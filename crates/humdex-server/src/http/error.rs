@@ -44,6 +44,14 @@ pub enum ApiError {
     /// The caller's role does not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// The caller may not write what they asked to `field` (a label above their clearance).
+    #[error("{field}: {message}")]
+    DeniedAt {
+        /// Why.
+        message: String,
+        /// The dotted path of the member refused.
+        field: String,
+    },
     /// The caller's role must use a second factor and they have none: until they enrol, their
     /// session may only enrol one.
     #[error("your role requires a second factor: enrol with POST /api/v1/auth/mfa/enroll first")]
@@ -169,7 +177,7 @@ impl ApiError {
             Self::BadSecondFactor => (StatusCode::UNAUTHORIZED, "bad_second_factor"),
             Self::TooManyFailures { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_failures"),
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::Forbidden(_) | Self::DeniedAt { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             Self::MfaEnrollmentRequired => (StatusCode::FORBIDDEN, "mfa_enrollment_required"),
             Self::InsufficientScope => (StatusCode::FORBIDDEN, "insufficient_scope"),
             Self::Csrf => (StatusCode::FORBIDDEN, "csrf"),
@@ -201,6 +209,7 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         let (field, position, length) = match &self {
             Self::Invalid { field, .. } => (field.clone(), None, None),
+            Self::DeniedAt { field, .. } => (Some(field.clone()), None, None),
             Self::InvalidQuery {
                 field,
                 position,
@@ -243,10 +252,13 @@ impl From<humdex_store::Error> for ApiError {
                 message: invalid.message,
                 field: invalid.field,
             },
-            Store::Denied(denied) => Self::Forbidden(match denied.field {
-                Some(field) => format!("{field}: {}", denied.message),
-                None => denied.message,
-            }),
+            Store::Denied(denied) => match denied.field {
+                Some(field) => Self::DeniedAt {
+                    message: denied.message,
+                    field,
+                },
+                None => Self::Forbidden(denied.message),
+            },
             Store::IdempotencyKeyReused => Self::IdempotencyKeyReused,
             Store::NotPoolAssigned => {
                 Self::Conflict("the record is not assigned to a pool".to_owned())

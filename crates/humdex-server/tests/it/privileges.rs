@@ -231,6 +231,7 @@ async fn nobody_writes_above_their_clearance_or_names_undefined_authorizations()
             )
             .await;
         assert_eq!(above.status, StatusCode::FORBIDDEN, "{}", above.body);
+        assert_eq!(above.body["error"]["field"], "fields.victim_name.label");
         assert!(
             above.body["error"]["message"]
                 .as_str()

@@ -466,8 +466,7 @@ export async function render(main, app) {
 
   /** Shows `error` under the control it is about, or above the buttons. */
   function showError(error) {
-    // A refused label answers 403 with the path in the message ("label: you cannot …").
-    const path = error.field ?? /^([a-z_][a-z0-9_.]*): /.exec(error.message)?.[1] ?? null;
+    const path = error.field ?? null;
     const matches = path
       ? errorSlots
           .map((entry) => ({ ...entry, at: entry.path() }))
