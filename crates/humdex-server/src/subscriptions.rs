@@ -590,14 +590,19 @@ async fn delete_subscription(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct NotificationsQuery {
-    /// Only notifications after this id.
-    #[serde(default)]
-    after: i64,
+    /// `oldest` first (the default, read on with `after`) or `newest` first (read back with
+    /// `before`).
+    order: Option<String>,
+    /// Oldest first: only notifications after this id.
+    after: Option<i64>,
+    /// Newest first: only notifications before this id.
+    before: Option<i64>,
     /// At most this many, 1 to 500 (default 100).
     limit: Option<u32>,
 }
 
-/// The caller's notifications, oldest first, after `after`.
+/// The caller's notifications: oldest first after `after`, or with `order=newest` newest first
+/// before `before`.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "subscriptions", security(("bearer" = [])),
     params(NotificationsQuery),
     responses((status = 200, body = Vec<Notification>)))]
@@ -610,12 +615,30 @@ async fn list_notifications(
     if !(1..=BATCH).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("limit is 1 to {BATCH}")));
     }
-    Ok(Json(
-        state
-            .store
-            .notifications(caller.name(), query.after, limit)
-            .await?,
-    ))
+    let notifications = match (query.order.as_deref(), query.after, query.before) {
+        (None | Some("oldest"), after, None) => {
+            state
+                .store
+                .notifications(caller.name(), after.unwrap_or(0), limit)
+                .await?
+        }
+        (Some("newest"), None, before) => {
+            state
+                .store
+                .newest_notifications(caller.name(), before, limit)
+                .await?
+        }
+        (Some("oldest" | "newest") | None, _, _) => {
+            return Err(ApiError::invalid(
+                "order",
+                "`after` reads oldest first and `before` newest first (order=newest)",
+            ));
+        }
+        (Some(_), _, _) => {
+            return Err(ApiError::invalid("order", "order is `oldest` or `newest`"));
+        }
+    };
+    Ok(Json(notifications))
 }
 
 /// The caller's notifications as they happen (Server-Sent Events). Each event's id is the

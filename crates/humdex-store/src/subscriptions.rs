@@ -389,6 +389,26 @@ impl Store {
         rows.iter().map(notification_from_row).collect()
     }
 
+    /// Up to `limit` notifications of user `owner`, newest first, older than id `before` when
+    /// given: pass the last id read as `before` to read further back.
+    pub async fn newest_notifications(
+        &self,
+        owner: &str,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Notification>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {NOTIFICATION_COLUMNS} FROM notifications n WHERE n.owner = $1 AND n.id < $2 \
+             ORDER BY n.id DESC LIMIT $3"
+        )))
+        .bind(owner)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(notification_from_row).collect()
+    }
+
     /// Up to `limit` notifications of subscription `id` after id `after`, in order, as
     /// [`Store::notifications`]; `NotFound` if the subscription is not `owner`'s.
     pub async fn subscription_notifications(

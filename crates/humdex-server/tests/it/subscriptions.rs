@@ -389,3 +389,44 @@ async fn a_flood_comes_as_one_digest() {
         assert_eq!(found[0]["id"], last);
     }
 }
+
+#[tokio::test]
+async fn notifications_page_newest_first_as_well() {
+    for node in nodes().await {
+        let ana = node.login("ana").await;
+        subscribe(&node, &ana, "roses").await;
+        for _ in 0..3 {
+            node.create_record(&ana, ad()).await;
+        }
+        indexed(&node).await;
+        let oldest: Vec<i64> = (notifications(&node, &ana).await.iter())
+            .map(|notification| notification["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(oldest.len(), 3);
+        let page = |uri: String| {
+            let (node, ana) = (&node, &ana);
+            async move {
+                let reply = node.call(Method::GET, &uri, Some(ana), None, &[]).await;
+                assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+                (reply.body.as_array().unwrap().iter())
+                    .map(|notification| notification["id"].as_i64().unwrap())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let newest = page("/api/v1/notifications?order=newest&limit=2".to_owned()).await;
+        assert_eq!(newest, [oldest[2], oldest[1]]);
+        let older = format!("/api/v1/notifications?order=newest&before={}", oldest[1]);
+        assert_eq!(page(older).await, [oldest[0]]);
+        let after = format!("/api/v1/notifications?after={}", oldest[0]);
+        assert_eq!(page(after).await, [oldest[1], oldest[2]]);
+        for mixed in [
+            "/api/v1/notifications?order=newest&after=1",
+            "/api/v1/notifications?before=5",
+            "/api/v1/notifications?order=sideways",
+        ] {
+            let reply = node.call(Method::GET, mixed, Some(&ana), None, &[]).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{mixed}");
+            assert_eq!(reply.body["error"]["field"], "order");
+        }
+    }
+}

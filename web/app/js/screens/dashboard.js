@@ -4,7 +4,7 @@
 
 import { get } from "../api.js";
 import { count, failure, h, replace, section, time } from "../dom.js";
-import { allNotifications, notificationItem, subscriptionsById } from "./notifications.js";
+import { newestNotifications, notificationItem, subscriptionsById } from "./notifications.js";
 
 const STATES = ["intake", "analysis", "dissemination", "archived"];
 /** How many open records each queue lists; the rest are counted. */
@@ -60,9 +60,7 @@ export async function render(main, app) {
       ]),
     ),
     fill(recent, "Recent notifications", async () => {
-      let notifications;
-      [notifications, subscriptions] = await Promise.all([allNotifications(), subscriptionsById()]);
-      recentShown = notifications.slice(0, RECENT);
+      [recentShown, subscriptions] = await Promise.all([newestNotifications({ limit: RECENT }), subscriptionsById()]);
       return recentPanel(recentShown, subscriptions);
     }),
     fill(released, "Released to you", async () => releasedPanel(await get("/queue", { limit: 20 }))),

@@ -3,27 +3,15 @@
 // managed here too (pause, resume, delete).
 
 import { del, get, patch } from "../api.js";
-import { count, failure, h, replace, section, time } from "../dom.js";
+import { failure, h, replace, section, time } from "../dom.js";
 import { markSeen } from "../main.js";
 
-/** The API's page size for notifications, and how many the screen shows at first. */
-const PAGE = 500;
-const SHOWN = 50;
+/** How many notifications a page holds. */
+const PAGE = 50;
 
-/**
- * Every notification of the user, newest first. The API lists them oldest first after an id,
- * so all pages are read and turned round.
- */
-export async function allNotifications() {
-  const all = [];
-  let after = 0;
-  for (;;) {
-    const page = await get("/notifications", { after, limit: PAGE });
-    all.push(...page);
-    if (page.length < PAGE) break;
-    after = page[page.length - 1].id;
-  }
-  return all.reverse();
+/** A page of the user's notifications, newest first, older than id `before` when given. */
+export function newestNotifications({ before, limit = PAGE } = {}) {
+  return get("/notifications", { order: "newest", before, limit });
 }
 
 /** The user's subscriptions by id. */
@@ -102,28 +90,36 @@ export async function render(main, app) {
   let notifications;
   replace(list, h("li", {}, h("progress", { "aria-label": "Loading notifications" })));
   try {
-    [notifications, subscriptions] = await Promise.all([allNotifications(), subscriptionsById()]);
+    [notifications, subscriptions] = await Promise.all([newestNotifications(), subscriptionsById()]);
   } catch (error) {
     replace(list);
     list.replaceWith(failure(error));
     return;
   }
   const known = new Set(notifications.map((notification) => notification.id));
-  replace(list);
-  function showUpTo(limit) {
-    replace(list, notifications.slice(0, limit).map((notification) => notificationItem(notification, subscriptions.get(notification.subscription_id))));
+  const item = (notification) => notificationItem(notification, subscriptions.get(notification.subscription_id));
+  /** Offers the next page back while the last one was full. */
+  function offerOlder(page) {
     replace(older);
-    if (notifications.length > limit) {
-      older.append(
-        h(
-          "button",
-          { type: "button", class: "secondary", onclick: () => showUpTo(limit + SHOWN) },
-          `Show older (${count(notifications.length - limit)} more)`,
-        ),
-      );
-    }
+    if (page.length < PAGE) return;
+    const button = h("button", { type: "button", class: "secondary" }, "Show older");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const next = (await newestNotifications({ before: notifications.at(-1).id })).filter((one) => !known.has(one.id));
+        for (const notification of next) known.add(notification.id);
+        notifications.push(...next);
+        list.append(...next.map(item));
+        offerOlder(next);
+      } catch (error) {
+        button.disabled = false;
+        app.notify(error.message, "error");
+      }
+    });
+    older.append(button);
   }
-  showUpTo(SHOWN);
+  replace(list, notifications.map(item));
+  offerOlder(notifications);
   const empty = h("p", { class: "muted empty" }, "No notifications yet. Save a search as a subscription to be told of new matches.");
   empty.hidden = notifications.length > 0;
   list.before(empty);
@@ -156,10 +152,11 @@ export async function render(main, app) {
   // Many at once come as one digest: read the list again rather than guess what it held.
   const digest = async () => {
     try {
-      notifications = await allNotifications();
+      notifications = await newestNotifications();
       for (const notification of notifications) known.add(notification.id);
       empty.hidden = notifications.length > 0;
-      showUpTo(SHOWN);
+      replace(list, notifications.map(item));
+      offerOlder(notifications);
       if (notifications.length) markSeen(notifications[0].id);
     } catch (error) {
       app.notify(error.message, "error");
