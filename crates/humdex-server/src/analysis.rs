@@ -111,7 +111,7 @@ impl Projection for AnalysisProjection {
         }
         let analyzer = self.analyzer.clone();
         let phone_region = self.phone_region.clone();
-        let analyses = at_idle_priority(move || {
+        let analyses = at_lowest_priority(move || {
             records
                 .into_iter()
                 .map(|record| analyze_record(&analyzer, phone_region.as_deref(), record))
@@ -124,19 +124,21 @@ impl Projection for AnalysisProjection {
     }
 }
 
-/// Runs `work` on a thread of its own at the OS's idle priority: analysis is CPU work that may
-/// take every spare cycle, but must not delay intake or reads on a busy node. It catches up when
-/// the node is quieter; `/health` shows its lag meanwhile.
-async fn at_idle_priority<T: Send + 'static>(
+/// Runs `work` on a thread of its own at the lowest normal priority (batch, nice 19): analysis is
+/// CPU work that may take every spare cycle, but must not delay intake or reads on a busy node.
+/// Not the idle class: that runs only on an idle CPU, and a node kept busy (seen with a browser
+/// rendering beside it on two cores) left a new report unanalysed for minutes; at nice 19 it
+/// still gets a small share. `/health` shows its lag meanwhile.
+async fn at_lowest_priority<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> humdex_store::Result<T> {
     let (sender, receiver) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("humdex-analysis".to_owned())
         .spawn(move || {
-            let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+            let batch = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
             if let Err(error) =
-                set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, idle)
+                set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, batch)
             {
                 tracing::debug!(?error, "text analysis runs at normal priority");
             }

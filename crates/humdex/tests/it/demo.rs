@@ -1,5 +1,4 @@
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use humdex_testkit::TestDatabase;
 use serde_json::Value;
@@ -21,31 +20,6 @@ async fn get(client: &reqwest::Client, server: &Server, token: &str, path: &str)
         .unwrap();
     assert!(reply.status().is_success(), "{path}: {}", reply.status());
     reply.json().await.unwrap()
-}
-
-/// Waits until every projection has read the whole journal (the demo is loaded before the
-/// server answers, so the head no longer moves).
-async fn settled(client: &reqwest::Client, server: &Server) {
-    for _ in 0..600 {
-        let health: Value = client
-            .get(format!("{}/health", server.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if health["projections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|projection| projection["lag"] == 0)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("the projections did not catch up");
 }
 
 fn names(chart: &Value) -> BTreeSet<String> {
@@ -71,7 +45,7 @@ async fn a_chart_from_one_phone_reaches_people_adverts_and_places_within_clearan
     for database in TestDatabase::all().await {
         let server = Server::start_with(&database, &["--demo"]);
         let client = reqwest::Client::new();
-        settled(&client, &server).await;
+        server.settled(&client).await;
         let admin = server.login_with(&client, "admin", DEMO_PASSWORD).await;
         let analyst = server.login_with(&client, "analyst", DEMO_PASSWORD).await;
 

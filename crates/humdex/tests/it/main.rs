@@ -17,20 +17,12 @@ mod support;
     reason = "its helpers fail the test loudly"
 )]
 mod audit;
-/// The browser UI, end to end in headless Chromium: sign-in, intake with an attachment, entities
-/// highlighted, search, a live notification, the link chart, the map, withheld fields.
-mod browser;
 /// `humdex import` and `humdex user add`.
 mod cli;
 /// The demo dataset served: a chart from one suspect's phone reaching people, adverts and places
 /// across reports, with labelled evidence hidden from a low-clearance analyst, and the demo's
 /// layer of help answering `nearest`.
-#[expect(
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "its helpers fail the test loudly"
-)]
+#[expect(clippy::unwrap_used, reason = "its helpers fail the test loudly")]
 mod demo;
 /// `humdex import` of a folder of files: emails with attachments, text, CSV, JSON Lines, and
 /// broken files reported with their reasons; a second import creates nothing.

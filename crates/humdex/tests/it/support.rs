@@ -1,5 +1,6 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 use humdex_testkit::TestDatabase;
 use serde_json::{Value, json};
@@ -109,6 +110,31 @@ impl Server {
             child,
             base: address,
         }
+    }
+
+    /// Waits until every projection has read the whole journal (the demo is loaded before the
+    /// server answers, so the head no longer moves).
+    pub async fn settled(&self, client: &reqwest::Client) {
+        for _ in 0..3000 {
+            let health: Value = client
+                .get(format!("{}/health", self.base))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if health["projections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|projection| projection["lag"] == 0)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the projections did not catch up");
     }
 
     pub async fn login(&self, client: &reqwest::Client, username: &str) -> String {

@@ -73,6 +73,9 @@ function invalid(path, message) {
 }
 
 export async function render(main, app) {
+  // Before the form exists, so it is whole and live once shown. Without the map library (a lost
+  // connection), coordinates can still be typed.
+  const mapLoaded = await loadLibraries("leaflet", "topojson").then(() => true, () => false);
   const request = app.query.get("kind") === "request";
   const kind = request ? "request" : "report";
   const noun = request ? "request" : "report";
@@ -349,8 +352,7 @@ export async function render(main, app) {
     if (marker) marker.setLatLng(point);
     else marker = L.circleMarker(point, { radius: 8, color: "#a4161a", weight: 3, fillColor: "#e63946", fillOpacity: 0.8 }).addTo(map);
   }
-  // Without the map library (a lost connection), coordinates can still be typed.
-  if (await loadLibraries("leaflet", "topojson").then(() => true, () => false)) {
+  if (mapLoaded) {
     map = L.map(mapBox, { worldCopyJump: true, minZoom: 1, attributionControl: Boolean(app.tiles) }).fitBounds([[-50, -150], [72, 170]]);
     map.on("click", (event) => setPoint(event.latlng.wrap()));
     addBasemap(map, { tiles: app.tiles }).catch((error) => replace(mapNote, `${error.message} You can still click to set a point.`));
