@@ -5,8 +5,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { deflateSync } from "node:zlib";
-import { assertClean, launch, screenshot, signIn, uniqueWord } from "./browser.mjs";
+import { assertClean, launch, png, screenshot, signIn, uniqueWord } from "./browser.mjs";
 
 // Text analysis and the search index run in the background: give them time on a busy machine.
 const BACKGROUND_TIMEOUT = 90_000;
@@ -18,54 +17,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buffer) {
-  let c = 0xffffffff;
-  for (const byte of buffer) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type, data) {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** A 64×64 RGB PNG of checks and a gradient, different for each seed. */
-function png(seed) {
-  const size = 64;
-  const rows = [];
-  for (let y = 0; y < size; y += 1) {
-    const row = Buffer.alloc(1 + size * 3);
-    for (let x = 0; x < size; x += 1) {
-      const check = (Math.floor((x + seed) / 8) + Math.floor(y / 8)) % 2;
-      row[1 + x * 3] = check ? 220 : 40;
-      row[2 + x * 3] = (x * 4 + seed) % 256;
-      row[3 + x * 3] = (y * 4 + seed * 7) % 256;
-    }
-    rows.push(row);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.concat(rows))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 /** The main navigation's link named `name` (the dashboard repeats some of them). */
 function navLink(page, name) {
@@ -142,7 +93,7 @@ test("the whole loop: intake, analysis, dissemination and archive, all in the br
   const longitude = Number(await analyst.getByLabel("Longitude").inputValue());
   assert.ok(latitude > 0 && latitude < 80, `the click set a northern latitude, got ${latitude}`);
   assert.ok(longitude < -30 && longitude > -170, `the click set a western longitude, got ${longitude}`);
-  await analyst.getByLabel("Choose files").setInputFiles({ name: "loop-photo.png", mimeType: "image/png", buffer: png(11) });
+  await analyst.getByLabel("Choose files").setInputFiles({ name: "loop-photo.png", mimeType: "image/png", buffer: png(11, 64) });
   await analyst.locator(".pending-file", { hasText: "loop-photo.png" }).waitFor();
   await analyst.getByRole("button", { name: "File report" }).click();
   await analyst.waitForURL(/\/records\/[0-9a-f-]{36}$/);

@@ -3,10 +3,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { deflateSync } from "node:zlib";
-import { assertClean, launch, screenshot, signIn, uniqueWord } from "./browser.mjs";
+import { assertClean, launch, png, screenshot, signIn, uniqueWord } from "./browser.mjs";
 
-// Text analysis runs in the background at idle priority: give it time on a busy machine.
+// Text analysis runs in the background at the lowest priority: give it time on a busy machine.
 const ANALYSIS_TIMEOUT = 90_000;
 
 let browser;
@@ -16,55 +15,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buffer) {
-  let c = 0xffffffff;
-  for (const byte of buffer) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type, data) {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** A 96×96 RGB PNG with rings and stripes, detailed enough to be fingerprinted. */
-function png(seed) {
-  const size = 96;
-  const rows = [];
-  for (let y = 0; y < size; y += 1) {
-    const row = Buffer.alloc(1 + size * 3);
-    for (let x = 0; x < size; x += 1) {
-      const ring = Math.floor(Math.hypot(x - 40, y - 52) / 6) % 2;
-      const stripe = Math.floor((x + 2 * y + seed) / 9) % 3;
-      row[1 + x * 3] = ring ? 230 : 30;
-      row[2 + x * 3] = stripe * 110;
-      row[3 + x * 3] = (x * 5 + y * 3 + seed) % 256;
-    }
-    rows.push(row);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(size, 0);
-  header.writeUInt32BE(size, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(Buffer.concat(rows))),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 /** Files a record through the intake screen and answers its id once its page shows. */
 async function fileThroughIntake(page, fill) {
