@@ -153,7 +153,11 @@ fn find(path: &str) -> Option<(String, Cow<'static, [u8]>)> {
             reason = "development only: small files, read at the edge"
         )]
         let bytes = std::fs::read(dir.join(relative)).ok()?;
-        return Some((format!("\"dev-{}\"", bytes.len()), Cow::Owned(bytes)));
+        // Any edit changes the tag (a length alone would not), so the browser never keeps a stale file.
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&bytes, &mut hasher);
+        let tag = std::hash::Hasher::finish(&hasher);
+        return Some((format!("\"dev-{tag:x}\""), Cow::Owned(bytes)));
     }
     ASSETS
         .iter()
