@@ -164,7 +164,10 @@ export async function render(main, app) {
           versions.then(textChangedAt, () => 0),
         ]);
       } catch (error) {
+        if (gone || mine !== drawn) return;
+        // A busy node may fail one look; keep looking, saying why meanwhile.
         replace(shown.note, failure(error));
+        if (Date.now() - started < ANALYSIS_PATIENCE_MS) timer = setTimeout(look, wait);
         return;
       }
       if (gone || mine !== drawn) return;
